@@ -27,9 +27,10 @@ _EXPORTS = {
     "Timeline": "tracing", "mark": "tracing",
     "LagMonitor": "lag",
     "compare": "compare", "compare_many": "compare", "Comparison": "compare",
-    "doctor": "doctor",
+    "doctor": "health",
+    "quiz": "quizzes", "MultipleChoice": "quizzes", "ShortAnswer": "quizzes",
 }
-_SUBMODULES = {"tools", "sync_tools", "records", "plots", "clock", "config", "llm", "tracing",
+_SUBMODULES = {"health", "tools", "sync_tools", "records", "plots", "quizzes", "clock", "config", "llm", "tracing",
                "lag", "faults", "ratelimit", "metrics", "presets", "textgen", "seeding"}
 
 __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES)

@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if args else 2
     command, rest = args[0], args[1:]
     if command == "doctor":
-        from .doctor import main as doctor_main
+        from .health import main as doctor_main
         return doctor_main(rest)
     if command == "serve":
         from .server import main as serve_main

@@ -7,8 +7,8 @@ import json
 import subprocess
 import sys
 
-from course_utils import doctor as doctor_module
-from course_utils.doctor import check_packages, doctor
+from course_utils import health as doctor_module
+from course_utils.health import check_packages, doctor
 
 
 def test_doctor_passes_here_without_kernel():

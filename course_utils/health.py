@@ -121,7 +121,10 @@ def check_loopback() -> Check:
 
 
 def check_provider() -> Check:
-    cfg = settings()
+    try:
+        cfg = settings()
+    except ConfigError as error:
+        return Check("LLM provider", False, str(error), "fix the variable named above")
     if not cfg.uses_real_provider:
         return Check("LLM provider", True, f"simulated model {cfg.model!r}, no key or network needed")
     key = "an API key is set" if cfg.llm_api_key_set else "no API key set (fine for Ollama)"

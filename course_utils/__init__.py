@@ -26,11 +26,11 @@ _EXPORTS = {
     "Metrics": "metrics",
     "Timeline": "tracing", "mark": "tracing",
     "LagMonitor": "lag",
-    "compare": "compare", "compare_many": "compare", "Comparison": "compare",
+    "compare": "comparison", "compare_many": "comparison", "Comparison": "comparison",
     "doctor": "health",
     "quiz": "quizzes", "MultipleChoice": "quizzes", "ShortAnswer": "quizzes",
 }
-_SUBMODULES = {"health", "tools", "sync_tools", "records", "plots", "quizzes", "clock", "config", "llm", "tracing",
+_SUBMODULES = {"health", "comparison", "tools", "sync_tools", "records", "plots", "quizzes", "clock", "config", "llm", "tracing",
                "lag", "faults", "ratelimit", "metrics", "presets", "textgen", "seeding"}
 
 __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES)

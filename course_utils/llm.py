@@ -337,6 +337,11 @@ class SimulatedLLMSync(_ClientBase):
 
     def complete(self, prompt: Prompt, *, system: str | None = None, model: str | None = None,
                  max_tokens: int | None = None) -> Completion:
+        with tracing.span("complete"):  # a timeline row for blocking calls (lesson 02)
+            return self._complete(prompt, system=system, model=model, max_tokens=max_tokens)
+
+    def _complete(self, prompt: Prompt, *, system: str | None, model: str | None,
+                  max_tokens: int | None) -> Completion:
         start = clock.now()
         try:
             plan = self.engine.plan(prompt, system=system, model=model, max_tokens=max_tokens)

@@ -13,6 +13,9 @@ from typing import Iterable
 
 from .seeding import rng_for
 
+#: Course seconds a scripted "rate_limit" fault asks the caller to wait.
+SCRIPTED_RETRY_AFTER = 1.0
+
 #: The outcomes a fault script may list.
 OUTCOMES = ("ok", "error", "overloaded", "rate_limit", "hang", "cut")
 

@@ -17,8 +17,8 @@ from typing import AsyncIterator, Iterator, Mapping, Sequence, Union
 
 from . import clock, tracing
 from .config import settings
-from .faults import (BadRequestError, FaultPlan, LLMError, RateLimitError, ServerError,
-                     StreamInterrupted)
+from .faults import (SCRIPTED_RETRY_AFTER, BadRequestError, FaultPlan, LLMError, RateLimitError,
+                     ServerError, StreamInterrupted)
 from .metrics import Metrics
 from .presets import ModelPreset, get_preset
 from .ratelimit import RateLimits
@@ -153,6 +153,10 @@ class LLMEngine:
 
     def failure_for(self, plan: CallPlan, tokens_sent: int = 0) -> LLMError:
         """The exception a planned failure raises."""
+        if plan.outcome == "rate_limit":
+            return RateLimitError(f"Rate limit reached for requests on {plan.model}; retry after "
+                                  f"{SCRIPTED_RETRY_AFTER:.2f} s", retry_after=SCRIPTED_RETRY_AFTER,
+                                  request_id=plan.request_id)
         if plan.outcome == "overloaded":
             return ServerError("The model is overloaded; try again shortly (503)", status_code=503,
                                request_id=plan.request_id)
@@ -235,6 +239,8 @@ class SimulatedLLM(_ClientBase):
             raise await self._refuse(error, start) from None
         if plan.outcome == "hang":
             await self._wait(plan.hang_seconds)
+        if plan.outcome == "rate_limit":
+            raise await self._refuse(self.engine.failure_for(plan), start)
         if plan.outcome in ("error", "overloaded"):
             await self._wait(ERROR_LATENCY + plan.ttft / 2)
             error = self.engine.failure_for(plan)
@@ -311,6 +317,8 @@ class TokenStream:
         self.request_id = plan.request_id
         if plan.outcome == "hang":
             await client._wait(plan.hang_seconds)
+        if plan.outcome == "rate_limit":
+            raise await client._refuse(engine.failure_for(plan), start)
         if plan.outcome in ("error", "overloaded"):
             await client._wait(ERROR_LATENCY + plan.ttft / 2)
             error = engine.failure_for(plan)
@@ -351,7 +359,7 @@ class SimulatedLLMSync(_ClientBase):
             raise
         if plan.outcome == "hang":
             clock.sleep_blocking(plan.hang_seconds)
-        if plan.outcome in ("error", "overloaded", "cut"):
+        if plan.outcome in ("error", "overloaded", "cut", "rate_limit"):
             sent = len(plan.tokens) // 2 if plan.outcome == "cut" else 0
             clock.sleep_blocking(ERROR_LATENCY + plan.ttft / 2 + plan.per_token * sent)
             error = self.engine.failure_for(plan, sent)
@@ -372,7 +380,7 @@ class SimulatedLLMSync(_ClientBase):
             raise
         if plan.outcome == "hang":
             clock.sleep_blocking(plan.hang_seconds)
-        if plan.outcome in ("error", "overloaded"):
+        if plan.outcome in ("error", "overloaded", "rate_limit"):
             clock.sleep_blocking(ERROR_LATENCY + plan.ttft / 2)
             error = self.engine.failure_for(plan)
             self.engine.record_failure(error, clock.now() - start, plan.prompt_tokens)

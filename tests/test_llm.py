@@ -234,3 +234,17 @@ async def test_usage_statistics():
     assert usage.latency_min <= usage.latency_median <= usage.latency_max
     assert usage.summary()["calls"] == 10
     assert "10 calls" in str(usage)
+
+
+async def test_scripted_rate_limit_raises_429_in_both_clients():
+    llm = SimulatedLLM(faults=FaultPlan(script=["rate_limit", "ok"]))
+    with pytest.raises(RateLimitError) as info:
+        await llm.complete("hi")
+    assert info.value.retry_after > 0
+    assert (await llm.complete("hi")).text
+    sync = SimulatedLLMSync(faults=FaultPlan(script=["rate_limit"]))
+    with pytest.raises(RateLimitError):
+        sync.complete("hi")
+    stream = SimulatedLLM(faults=FaultPlan(script=["rate_limit"])).stream("hi")
+    with pytest.raises(RateLimitError):
+        await stream.collect()

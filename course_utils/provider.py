@@ -1,0 +1,446 @@
+"""The course's LLM client, simulated or real, behind one interface (introduced in lesson 01).
+
+>>> llm = connect()                  # SimulatedLLM unless COURSE_LLM_BASE_URL is set
+>>> answer = await llm.complete("Summarize: ...")
+
+Set ``COURSE_LLM_BASE_URL`` (e.g. ``http://localhost:11434/v1`` for Ollama), ``COURSE_MODEL``
+and, if the endpoint needs one, ``COURSE_LLM_API_KEY``, and the very same lesson code talks to
+a real OpenAI-compatible endpoint through :class:`OpenAICompatibleLLM` instead (lesson 01 tries
+the switch against the course's own server). Its answers are :class:`~course_utils.llm.Completion` objects with latencies
+in course seconds, and its failures are the course's own exceptions
+(:class:`~course_utils.faults.RateLimitError` with ``retry_after`` in course seconds,
+:class:`~course_utils.faults.ServerError`, :class:`~course_utils.faults.StreamInterrupted`,
+:class:`~course_utils.faults.BadRequestError`), so retry code written against the simulator
+works unchanged.
+
+The key is read from the environment when the client is built and handed straight to the
+``openai`` SDK's client; it is never a parameter, never part of a ``repr``, and scrubbed from
+every error message (errors are raised without the SDK exception chained, as that one carries
+the request and its headers).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, AsyncIterator, Iterator, Mapping
+from urllib.parse import urlsplit, urlunsplit
+
+from . import clock, tracing
+from .config import api_key, settings
+from .faults import BadRequestError, LLMError, RateLimitError, ServerError, StreamInterrupted
+from .llm import Completion, Prompt, SimulatedLLM, SimulatedLLMSync, normalize_messages
+from .metrics import Metrics
+from .textgen import count_tokens
+
+#: The openai SDK's own timeout, in real seconds. Generous on purpose: lessons put their own
+#: ``asyncio.timeout`` around calls, exactly as with the simulator, and that should win.
+DEFAULT_TIMEOUT = 600.0
+#: What an endpoint's 429 without a ``retry-after`` header is taken to ask for (course seconds).
+DEFAULT_RETRY_AFTER = 1.0
+#: Used when the endpoint needs no key (Ollama, the course's own server).
+NO_KEY = "not-needed"
+_HTTP_OPTIONS = ("max_retries", "timeout", "default_headers")
+
+
+# --------------------------------------------------------------------------- error mapping
+
+
+def _scrub(text: str) -> str:
+    key = api_key()
+    return text.replace(key, "***") if key else text
+
+
+def _safe_url(url: str) -> str:
+    """The URL without any ``user:password@`` part, for reprs and messages."""
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def _retry_after(headers: Mapping[str, str]) -> float:
+    """Course seconds to wait, from the wall-clock ``retry-after-ms`` / ``retry-after`` headers."""
+    for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        raw = headers.get(name)
+        if raw is None:
+            continue
+        try:
+            real = float(raw) / divisor
+        except ValueError:
+            continue  # an HTTP date: rare from LLM APIs, not worth parsing here
+        if math.isfinite(real) and real >= 0:
+            return clock.to_course(real)
+    if headers.get("x-should-retry") == "false":
+        return float("inf")  # the request can never fit, as the simulator says too
+    return DEFAULT_RETRY_AFTER
+
+
+def _message(error: Any) -> str:
+    body = getattr(error, "body", None)
+    if isinstance(body, Mapping):
+        inner = body.get("error", body)
+        if isinstance(inner, Mapping) and isinstance(inner.get("message"), str):
+            return _scrub(inner["message"])
+    return _scrub(str(getattr(error, "message", None) or error))
+
+
+def map_error(error: BaseException, *, tokens_received: int | None = None) -> BaseException:
+    """The course exception for an ``openai`` SDK exception (anything else comes back as is).
+
+    ``tokens_received`` is set while a stream is being read: a connection lost then is a
+    :class:`StreamInterrupted`, as in the simulator. Introduced in lesson 01.
+    """
+    import openai
+
+    request_id = None
+    response = getattr(error, "response", None)
+    headers: Mapping[str, str] = response.headers if response is not None else {}
+    if headers:
+        request_id = headers.get("x-request-id")
+    if isinstance(error, openai.APITimeoutError):
+        return TimeoutError(f"the LLM endpoint did not answer in time ({_message(error)})")
+    if isinstance(error, openai.APIConnectionError):
+        cause = error.__cause__
+        # A protocol error means the endpoint answered and then the connection broke mid-body:
+        # the simulator calls that a cut, even for a call that was not streamed.
+        if tokens_received is not None or type(cause).__name__ == "RemoteProtocolError":
+            received = tokens_received or 0
+            return StreamInterrupted(f"Connection lost after {received} tokens",
+                                     tokens_received=received, request_id=request_id)
+        detail = _scrub(f"{type(cause).__name__}: {cause}") if cause else _message(error)
+        return ServerError(f"Could not reach the LLM endpoint ({detail})", status_code=502)
+    if isinstance(error, openai.RateLimitError):
+        message = _message(error)
+        limit = "tokens" if "token" in message.lower() else "requests"
+        return RateLimitError(message, retry_after=_retry_after(headers), limit=limit,
+                              request_id=request_id)
+    if isinstance(error, openai.APIStatusError):
+        status = error.status_code
+        message = f"{_message(error)} ({status})"
+        if status >= 500 or status in (408, 409):
+            return ServerError(message, status_code=status, request_id=request_id)
+        bad = BadRequestError(message, request_id=request_id)
+        bad.status_code = status  # 401, 403, 404, 422...: wrong request, retrying will not help
+        return bad
+    if isinstance(error, openai.APIError):
+        # An error event inside a stream (the body said "error" after a 200).
+        return ServerError(_message(error), request_id=request_id)
+    return error
+
+
+def _record_failure(usage: Metrics, error: BaseException, latency: float, prompt_tokens: int) -> None:
+    # The same failure kinds LLMEngine.record_failure counts, so usage reads the same.
+    if isinstance(error, RateLimitError):
+        kind = "rate_limit"
+    elif isinstance(error, StreamInterrupted):
+        kind = "cut"
+    elif isinstance(error, BadRequestError):
+        kind = "bad_request"
+    elif isinstance(error, TimeoutError):
+        kind = "timeout"
+    else:
+        kind = "overloaded" if getattr(error, "status_code", 500) == 503 else "server_error"
+    usage.record(latency, error=kind, prompt_tokens=prompt_tokens)
+    tracing.mark("429" if kind == "rate_limit" else "error", str(error))
+
+
+def _prompt_tokens(messages: list[dict[str, str]]) -> int:
+    return sum(count_tokens(m["content"]) + 3 for m in messages)
+
+
+# --------------------------------------------------------------------------- clients
+
+
+class _RealBase:
+    def __init__(self, model: str | None = None, *, base_url: str | None = None,
+                 max_retries: int = 0, timeout: float = DEFAULT_TIMEOUT,
+                 default_headers: Mapping[str, str] | None = None, stream_usage: bool = True) -> None:
+        cfg = settings()
+        url = base_url or cfg.llm_base_url
+        if not url:
+            raise ValueError("no endpoint: set COURSE_LLM_BASE_URL or pass base_url")
+        self.base_url = url.rstrip("/")
+        self._model = model or cfg.model
+        self._seed = cfg.seed
+        self.stream_usage = stream_usage
+        self.usage = Metrics()
+        # max_retries=0 by default: like the simulator, failures reach the lesson's own code.
+        self._client_options = {"base_url": self.base_url, "max_retries": max_retries,
+                                "timeout": timeout, "default_headers": dict(default_headers or {})}
+
+    @property
+    def model(self) -> str:
+        return self._model
+
+    @property
+    def seed(self) -> int:
+        return self._seed
+
+    def _request(self, prompt: Prompt, system: str | None, model: str | None,
+                 max_tokens: int | None) -> tuple[dict[str, Any], int]:
+        try:
+            messages = normalize_messages(prompt, system)
+            if max_tokens is not None and (isinstance(max_tokens, bool)
+                                           or not isinstance(max_tokens, int) or max_tokens < 1):
+                raise BadRequestError(f"max_tokens must be a positive integer, got {max_tokens!r}")
+        except BadRequestError as error:
+            # Refused before it left: counted like the simulator counts its refusals.
+            _record_failure(self.usage, error, 0.0, 0)
+            raise
+        request: dict[str, Any] = {"model": model or self._model, "messages": messages}
+        if max_tokens is not None:
+            request["max_tokens"] = max_tokens
+        return request, _prompt_tokens(messages)
+
+    def _completion(self, response: Any, prompt_tokens: int, latency: float) -> Completion:
+        choice = response.choices[0]
+        text = (choice.message.content or "").strip()  # the simulator's texts are stripped too
+        usage = getattr(response, "usage", None)
+        prompt = usage.prompt_tokens if usage else prompt_tokens
+        produced = usage.completion_tokens if usage else count_tokens(text)
+        self.usage.record(latency, prompt_tokens=prompt, completion_tokens=produced)
+        return Completion(text=text, model=response.model or self._model, prompt_tokens=prompt,
+                          completion_tokens=produced,
+                          request_id=getattr(response, "_request_id", None) or response.id,
+                          latency=latency, finish_reason=choice.finish_reason or "stop")
+
+    def _fail(self, error: BaseException, start: float, prompt_tokens: int,
+              tokens_received: int | None = None) -> BaseException:
+        mapped = map_error(error, tokens_received=tokens_received)
+        if isinstance(mapped, (LLMError, TimeoutError)):
+            _record_failure(self.usage, mapped, clock.now() - start, prompt_tokens)
+        return mapped
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(model={self._model!r}, base_url={_safe_url(self.base_url)!r})"
+
+
+class OpenAICompatibleLLM(_RealBase):
+    """A real OpenAI-compatible endpoint with :class:`~course_utils.llm.SimulatedLLM`'s interface.
+
+    Introduced in lesson 01. ``max_retries`` is the SDK's own retry count (0: lessons retry).
+    """
+
+    def __init__(self, model: str | None = None, **options: Any) -> None:
+        import openai
+
+        super().__init__(model, **options)
+        self._client = openai.AsyncOpenAI(api_key=api_key() or NO_KEY, **self._client_options)
+
+    async def complete(self, prompt: Prompt, *, system: str | None = None, model: str | None = None,
+                       max_tokens: int | None = None) -> Completion:
+        """Answer a prompt (a string or chat messages) in one piece."""
+        request, prompt_tokens = self._request(prompt, system, model, max_tokens)
+        start = clock.now()
+        try:
+            response = await self._client.chat.completions.create(**request)
+        except Exception as error:
+            raise self._fail(error, start, prompt_tokens) from None  # no chain: it holds the request
+        return self._completion(response, prompt_tokens, clock.now() - start)
+
+    def stream(self, prompt: Prompt, *, system: str | None = None, model: str | None = None,
+               max_tokens: int | None = None) -> "RealTokenStream":
+        """Answer token by token: ``async for token in llm.stream(prompt): ...``."""
+        return RealTokenStream(self, prompt, system=system, model=model, max_tokens=max_tokens)
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    async def __aenter__(self) -> "OpenAICompatibleLLM":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class RealTokenStream:
+    """The real endpoint's twin of :class:`~course_utils.llm.TokenStream`.
+
+    Yields text pieces; afterwards ``text``, ``tokens``, ``ttft`` and ``completion`` are set.
+    """
+
+    def __init__(self, client: OpenAICompatibleLLM, prompt: Prompt, **options: Any) -> None:
+        self._client = client
+        self._prompt = prompt
+        self._options = options
+        self._gen: AsyncIterator[str] | None = None
+        self.tokens: list[str] = []
+        self.ttft: float | None = None
+        self.completion: Completion | None = None
+        self.request_id: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.tokens).strip()
+
+    def __aiter__(self) -> "RealTokenStream":
+        return self
+
+    async def __anext__(self) -> str:
+        if self._gen is None:
+            self._gen = self._run()
+        return await self._gen.__anext__()
+
+    async def aclose(self) -> None:
+        if self._gen is not None:
+            await self._gen.aclose()  # type: ignore[attr-defined]
+
+    async def __aenter__(self) -> "RealTokenStream":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def collect(self) -> Completion:
+        """Drain the stream and return the completion (handy in tests)."""
+        async for _ in self:
+            pass
+        assert self.completion is not None
+        return self.completion
+
+    async def _run(self) -> AsyncIterator[str]:
+        client = self._client
+        request, prompt_tokens = client._request(self._prompt, **self._options)
+        if client.stream_usage:
+            request["stream_options"] = {"include_usage": True}
+        start = clock.now()
+        try:
+            stream = await client._client.chat.completions.create(stream=True, **request)
+        except Exception as error:
+            raise client._fail(error, start, prompt_tokens) from None
+        usage = None
+        model = request["model"]
+        finish = "stop"
+        self.request_id = stream.response.headers.get("x-request-id")
+        try:
+            async with stream:
+                async for chunk in stream:
+                    self.request_id = self.request_id or getattr(chunk, "id", None)
+                    model = getattr(chunk, "model", None) or model
+                    if getattr(chunk, "usage", None) is not None:
+                        usage = chunk.usage
+                    for choice in chunk.choices or ():
+                        if choice.finish_reason:
+                            finish = choice.finish_reason
+                        piece = choice.delta.content if choice.delta else None
+                        if piece:
+                            if self.ttft is None:
+                                self.ttft = clock.now() - start
+                            self.tokens.append(piece)
+                            yield piece
+        except Exception as error:
+            raise client._fail(error, start, prompt_tokens, tokens_received=len(self.tokens)) from None
+        latency = clock.now() - start
+        text = "".join(self.tokens)
+        prompt = usage.prompt_tokens if usage else prompt_tokens
+        produced = usage.completion_tokens if usage else count_tokens(text)
+        client.usage.record(latency, prompt_tokens=prompt, completion_tokens=produced)
+        self.completion = Completion(text=text.strip(), model=model, prompt_tokens=prompt,
+                                     completion_tokens=produced,
+                                     request_id=self.request_id or "", latency=latency,
+                                     finish_reason=finish)
+
+
+class OpenAICompatibleLLMSync(_RealBase):
+    """The blocking twin of :class:`OpenAICompatibleLLM` (like ``SimulatedLLMSync``).
+
+    Introduced in lesson 01, alongside :func:`connect_sync`.
+    """
+
+    def __init__(self, model: str | None = None, **options: Any) -> None:
+        import openai
+
+        super().__init__(model, **options)
+        self._client = openai.OpenAI(api_key=api_key() or NO_KEY, **self._client_options)
+
+    def complete(self, prompt: Prompt, *, system: str | None = None, model: str | None = None,
+                 max_tokens: int | None = None) -> Completion:
+        request, prompt_tokens = self._request(prompt, system, model, max_tokens)
+        start = clock.now()
+        try:
+            response = self._client.chat.completions.create(**request)
+        except Exception as error:
+            raise self._fail(error, start, prompt_tokens) from None
+        return self._completion(response, prompt_tokens, clock.now() - start)
+
+    def stream(self, prompt: Prompt, *, system: str | None = None, model: str | None = None,
+               max_tokens: int | None = None) -> Iterator[str]:
+        """Yield text pieces as they arrive (blocking)."""
+        request, prompt_tokens = self._request(prompt, system, model, max_tokens)
+        if self.stream_usage:
+            request["stream_options"] = {"include_usage": True}
+        start = clock.now()
+        try:
+            stream = self._client.chat.completions.create(stream=True, **request)
+        except Exception as error:
+            raise self._fail(error, start, prompt_tokens) from None
+        received: list[str] = []
+        usage = None
+        try:
+            with stream:
+                for chunk in stream:
+                    if getattr(chunk, "usage", None) is not None:
+                        usage = chunk.usage
+                    for choice in chunk.choices or ():
+                        piece = choice.delta.content if choice.delta else None
+                        if piece:
+                            received.append(piece)
+                            yield piece
+        except Exception as error:
+            raise self._fail(error, start, prompt_tokens, tokens_received=len(received)) from None
+        text = "".join(received)
+        self.usage.record(clock.now() - start,
+                          prompt_tokens=usage.prompt_tokens if usage else prompt_tokens,
+                          completion_tokens=usage.completion_tokens if usage else count_tokens(text))
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> "OpenAICompatibleLLMSync":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# --------------------------------------------------------------------------- the switch
+
+
+def _split(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    http = {k: options.pop(k) for k in _HTTP_OPTIONS if k in options}
+    return http, options
+
+
+def _warn_ignored(sim_options: dict[str, Any]) -> None:
+    ignored = sorted(k for k, v in sim_options.items() if v is not None and v is not False)
+    if ignored:
+        warnings.warn(f"{', '.join(ignored)} only apply to the simulator and are ignored with "
+                      "a real endpoint (COURSE_LLM_BASE_URL is set)", stacklevel=3)
+
+
+def connect(model: str | None = None, **options: Any) -> SimulatedLLM | OpenAICompatibleLLM:
+    """The course's async LLM client. Introduced in lesson 01.
+
+    A :class:`~course_utils.llm.SimulatedLLM` (``options``: ``seed``, ``faults``,
+    ``rate_limits``, ``blocking``) unless ``COURSE_LLM_BASE_URL`` is set, in which case an
+    :class:`OpenAICompatibleLLM` for that endpoint (``options``: ``max_retries``, ``timeout``,
+    ``default_headers``; simulator options are ignored with a warning).
+    """
+    http, sim = _split(dict(options))
+    if settings().uses_real_provider:
+        _warn_ignored(sim)
+        return OpenAICompatibleLLM(model, **http)
+    return SimulatedLLM(model, **sim)
+
+
+def connect_sync(model: str | None = None, **options: Any) -> SimulatedLLMSync | OpenAICompatibleLLMSync:
+    """The blocking twin of :func:`connect`. Introduced in lesson 01."""
+    http, sim = _split(dict(options))
+    if settings().uses_real_provider:
+        _warn_ignored(sim)
+        return OpenAICompatibleLLMSync(model, **http)
+    sim.pop("blocking", None)
+    return SimulatedLLMSync(model, **sim)

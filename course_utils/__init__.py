@@ -28,6 +28,9 @@ _EXPORTS = {
     "LagMonitor": "lag",
     "compare": "comparison", "compare_many": "comparison", "Comparison": "comparison",
     "doctor": "health",
+    "check": "checker", "hint": "checker",
+    "connect": "provider", "connect_sync": "provider",
+    "serve": "serving", "serve_async": "serving",
     "quiz": "quizzes", "MultipleChoice": "quizzes", "ShortAnswer": "quizzes",
 }
 _SUBMODULES = {"health", "comparison", "tools", "sync_tools", "records", "plots", "quizzes", "clock", "config", "llm", "tracing",

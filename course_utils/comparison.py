@@ -128,7 +128,15 @@ async def _run_any(fn: Any, label: str) -> tuple[Timeline, Any]:
     async with Timeline(label) as tl:
         t0 = perf_counter()
         result = fn() if callable(fn) else fn
-        if inspect.isawaitable(result):
+        if inspect.iscoroutine(result):
+            # An async function that awaits its calls one by one creates no task; tracing its
+            # coroutine gives it a row. If it did spawn tasks, they tell the story: drop the row.
+            first = len(tl._recs)
+            result = await tl.trace(result, _name(fn) if _name(fn) != "<lambda>" else label)
+            if len(tl._recs) > first + 1:
+                del tl._recs[first]
+                tl._cache = None
+        elif inspect.isawaitable(result):
             result = await result
         else:
             _ensure_row(tl, _name(fn) if _name(fn) != "<lambda>" else label, t0, perf_counter())

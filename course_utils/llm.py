@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import AsyncIterator, Iterator, Mapping, Sequence, Union
 
 from . import clock, tracing
-from .config import settings
+from .config import DEFAULT_MODEL, settings
 from .faults import (SCRIPTED_RETRY_AFTER, BadRequestError, FaultPlan, LLMError, RateLimitError,
                      ServerError, StreamInterrupted)
 from .metrics import Metrics
-from .presets import ModelPreset, get_preset
+from .presets import PRESETS, ModelPreset, get_preset
 from .ratelimit import RateLimits
 from .seeding import stable_unit
 from .textgen import count_tokens, generate
@@ -107,7 +107,9 @@ class LLMEngine:
     def __init__(self, *, model: str | None = None, seed: int | None = None,
                  faults: FaultPlan | None = None, rate_limits: RateLimits | None = None) -> None:
         cfg = settings()
-        self.default_model = model or cfg.model
+        # COURSE_MODEL may name a real provider's model; the simulator then uses its default.
+        configured = cfg.model if cfg.model in PRESETS else DEFAULT_MODEL
+        self.default_model = model or configured
         get_preset(self.default_model)  # fail now, with the list of known models
         self.seed = cfg.seed if seed is None else seed
         self.faults = faults or FaultPlan()

@@ -108,3 +108,18 @@ async def test_compare_many_mixes_sync_and_async() -> None:
     assert timings.results["gather"] == ["doc0", "doc1", "doc2"]
     assert len(timings.timelines["gather"].tasks) == 3
     assert "fastest: gather" in repr(timings)
+
+
+async def test_sequential_async_function_still_gets_a_row():
+    from course_utils import tools as t
+
+    async def one_by_one():
+        return [await t.get_grades(7), await t.get_attendance(7)]
+
+    async def fan_out():
+        return await asyncio.gather(t.get_grades(7), t.get_attendance(7))
+
+    seq = await compare(lambda: None, one_by_one)
+    assert [task.label for task in seq.async_timeline.tasks] == ["one_by_one"]
+    fan = await compare(lambda: None, fan_out)
+    assert len(fan.async_timeline.tasks) == 2  # the two tool tasks, no wrapper row

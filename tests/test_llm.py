@@ -248,3 +248,10 @@ async def test_scripted_rate_limit_raises_429_in_both_clients():
     stream = SimulatedLLM(faults=FaultPlan(script=["rate_limit"])).stream("hi")
     with pytest.raises(RateLimitError):
         await stream.collect()
+
+
+def test_real_model_name_in_env_falls_back_to_simulator_default(monkeypatch):
+    monkeypatch.setenv("COURSE_MODEL", "llama3.2")
+    assert SimulatedLLM().model == "sim-fast"
+    monkeypatch.setenv("COURSE_MODEL", "sim-large")
+    assert SimulatedLLM().model == "sim-large"

@@ -13,10 +13,34 @@ QUESTIONS = [
                         2: "A scale below 1 makes the course run faster, not slower."},
     ),
     MultipleChoice(
-        "You ask the simulated LLM the same prompt twice with the same seed. The two answers...",
+        "You ask the simulated LLM the same prompt twice, from two clients built with the same "
+        "seed. The two answer texts...",
         ["are identical", "differ every time", "differ only in length"],
         answer=0,
         explanation="Texts are drawn from the seed and the prompt, so runs are reproducible.",
+        wrong_feedback={1: "Look at the cell that built two clients with seed=7 and compared them.",
+                        2: "Length comes from the same seeded draw as the words themselves."},
+    ),
+    MultipleChoice(
+        "A chat agent streams its answer. Compared with the time to the whole answer, the time "
+        "to the first token is...",
+        ["about the same", "much shorter", "longer, because streaming adds overhead"],
+        answer=1,
+        explanation="Tokens arrive as they are generated, so the user sees text after the first "
+                    "one instead of waiting for the last.",
+        wrong_feedback={0: "Compare stream.ttft with stream.completion.latency in the streaming cell.",
+                        2: "Streaming does not delay the first token; think about when each token exists."},
+    ),
+    MultipleChoice(
+        "Where should your real provider's API key go?",
+        ["In a notebook cell: os.environ['COURSE_LLM_API_KEY'] = '...'",
+         "In the COURSE_LLM_API_KEY environment variable, set in the terminal before starting JupyterLab",
+         "In the prompt, so the model can authenticate"],
+        answer=1,
+        explanation="The course reads it from the environment only and never prints it; a key "
+                    "typed in a cell is saved in the notebook file.",
+        wrong_feedback={0: "What happens to everything you type in a cell when the notebook is saved?",
+                        2: "The prompt is sent to the model and logged; authentication is separate."},
     ),
     ShortAnswer(
         "Why does the course default to a simulated LLM rather than a real provider?",

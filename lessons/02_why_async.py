@@ -1,0 +1,292 @@
+# %% [markdown]
+# # 02 · Why async
+#
+# Your agent looks up a student's grades, attendance and schedule, and the user waits about a
+# second. The computer did nearly nothing in that second: it was waiting. Waiting is the work.
+#
+# ## Learning objectives
+# - Measure how much of an agent's time is waiting rather than computing.
+# - Make three independent tool calls overlap with `asyncio.gather`, and measure the speedup.
+# - Explain why `async def` alone makes nothing faster.
+# - Tell concurrency (one thread, overlapping waits) from parallelism (many cores computing).
+# - Predict when async helps (I/O-bound work) and when it cannot (CPU-bound work).
+
+# %%
+import asyncio
+import threading
+import time
+
+from tqdm.auto import tqdm
+
+from course_utils import Timeline, clock, compare, records, sync_tools, tools, tracing
+from course_utils.plots import plot_comparison
+
+# %% [markdown]
+# ## Waiting is the work
+#
+# The agent needs three facts about a student, and each comes from a different service. The
+# plain, synchronous way asks them one after another. `sync_tools` holds blocking versions of the
+# course's tools: each call holds the thread until its answer arrives, like `requests.get` would.
+#
+# (`tracing.span` only draws a row on a timeline later in this lesson; it changes nothing else.)
+
+# %%
+SYNC_TOOLS = [sync_tools.get_grades, sync_tools.get_attendance, sync_tools.get_schedule]
+
+
+def student_profile_sync(student_id):
+    profile = {"student_id": student_id}
+    for tool in SYNC_TOOLS:
+        with tracing.span(tool.__name__):
+            profile[tool.__name__] = tool(student_id)
+    return profile
+
+
+cpu_before = time.process_time()
+with clock.Stopwatch() as sw:
+    profile = student_profile_sync(7)
+cpu_used = clock.to_course(time.process_time() - cpu_before)
+
+print(f"wall time: {sw.elapsed:.2f} course s   CPU time: {cpu_used:.3f} course s "
+      f"({cpu_used / sw.elapsed:.1%} of the wall)")
+print(profile["get_grades"])
+assert cpu_used / sw.elapsed < 0.1
+
+# %% [markdown]
+# The CPU worked for well under a tenth of the wall time; the rest was spent waiting for the
+# three services. An agent is full of such waits: model calls take seconds, tool calls hundreds of
+# milliseconds. If the waits could overlap, the whole profile would take as long as its slowest call.
+
+# %% [markdown]
+# ## The pitfall: `async def` alone changes nothing
+#
+# `course_utils.tools` has async versions of the same tools. A natural first try: make the function
+# `async def` and `await` each call. It reads well, and it is exactly as slow, because each `await`
+# waits for its call to finish before the next call even starts.
+
+# %%
+ASYNC_TOOLS = [tools.get_grades, tools.get_attendance, tools.get_schedule]
+
+
+async def student_profile_one_by_one(student_id):
+    profile = {"student_id": student_id}
+    for tool in ASYNC_TOOLS:
+        profile[tool.__name__] = await tool(student_id)  # waits here before starting the next
+    return profile
+
+
+slow = await compare(lambda: student_profile_sync(7), lambda: student_profile_one_by_one(7),
+                     labels=("sync", "async, awaited one by one"))
+print(slow)
+assert 0.75 < slow.speedup < 1.3
+
+# %% [markdown]
+# ## The fix: start all three, then wait once
+#
+# `asyncio.gather` starts all the calls, then waits until every one has answered and returns their
+# results **in the order you passed them**. While the first call waits for its service, the second
+# and third are already on their way. (Lesson 05 covers `gather` and its siblings in depth.)
+
+# %%
+async def student_profile(student_id):
+    results = await asyncio.gather(*(tool(student_id) for tool in ASYNC_TOOLS))
+    return {"student_id": student_id, **dict(zip((t.__name__ for t in ASYNC_TOOLS), results))}
+
+
+fast = await compare(lambda: student_profile_sync(7), lambda: student_profile(7))
+assert fast.async_result == fast.sync_result  # same answer...
+assert 2.2 < fast.speedup < 3.6  # ...about 3x sooner
+fast
+
+# %% [markdown]
+# About 3x faster, and no surprise once you see it: on top, three calls back to back, holding the
+# thread the whole time (blue). Below, three calls waiting side by side (grey), each taking the
+# thread for a sliver (blue) to start and to finish.
+
+# %%
+fast.plot()
+
+# %% [markdown]
+# ## Concurrency is not parallelism
+#
+# Nothing above ran in parallel. All three calls ran on **one thread**, taking turns: each ran
+# until it had to wait, then handed the thread back to the event loop, which ran whichever call
+# was ready next. That is *concurrency*: many things in progress at once. *Parallelism* is many
+# things **executing** at the same instant, which needs several cores.
+#
+# The timeline proves it. Its running slivers never overlap, and together they fill a small
+# fraction of the wall time:
+
+# %%
+timeline = fast.async_timeline
+running = sorted((seg.start, seg.end) for task in timeline.tasks
+                 for seg in task.segments if seg.state == "running")
+overlaps = sum(1 for (_, end), (start, _) in zip(running, running[1:]) if start < end)
+busy = timeline.busy_time / timeline.elapsed
+print(f"{len(running)} running slivers, {overlaps} overlapping; "
+      f"the thread was busy {busy:.1%} of the {timeline.elapsed:.2f} s")
+assert overlaps == 0
+assert busy < 0.25
+
+# %% [markdown]
+# And every call really runs on the thread that runs this notebook's code:
+
+# %%
+threads_seen = set()
+
+
+async def call_and_note_thread(tool, student_id):
+    threads_seen.add(threading.current_thread().name)
+    result = await tool(student_id)
+    threads_seen.add(threading.current_thread().name)
+    return result
+
+
+await asyncio.gather(*(call_and_note_thread(tool, 7) for tool in ASYNC_TOOLS))
+print("threads used:", threads_seen)
+assert threads_seen == {threading.current_thread().name}
+
+# %% [markdown]
+# ## I/O-bound vs CPU-bound
+#
+# Concurrency helps when the work is **waiting** (I/O-bound: network, disk, model calls). It cannot
+# help when the work is **computing** (CPU-bound), because one thread computes one thing at a time.
+# `tools.crunch_numbers(s)` burns the CPU for about `s` course seconds: here, the same 0.3 s as one
+# tool call, spent computing instead of waiting. Wrap it in `async def` and gather three:
+
+# %%
+WORK = tools.LATENCY["get_grades"]  # as long as one tool call, but spent computing
+tools.crunch_numbers(0.01)  # the first call calibrates the CPU speed: keep that out of the timing
+
+
+async def crunch_async(seconds):
+    return tools.crunch_numbers(seconds)  # async def, but nothing to await: it never lets go
+
+
+async with Timeline() as cpu_timeline:
+    await asyncio.gather(*(crunch_async(WORK) for _ in range(3)))
+
+# %% [markdown]
+# Did gathering make them overlap? Compare, within each run, the time the jobs needed with the wall
+# time they took together. The three tool calls packed about 3 seconds of calls into each second
+# of wall time. The three crunches packed just their own computing time: a speedup of 1x, none.
+# (Measuring both inside one run matters for CPU work: on a busy machine, two separate runs of
+# the same computation can differ by more than the effect you are looking for.)
+
+# %%
+io_overlap = sum(task.duration for task in fast.async_timeline.tasks) / fast.async_timeline.elapsed
+cpu_overlap = cpu_timeline.busy_time / cpu_timeline.elapsed
+print(f"tool calls: {io_overlap:.2f} s of calls per second of wall time")
+print(f"crunches:   {cpu_overlap:.2f} s of computing per second of wall time")
+assert 2.2 < io_overlap < 3.6
+assert 0.8 < cpu_overlap < 1.3
+
+# %% [markdown]
+# Side by side, the difference is plain: gathered tool calls **wait** together, while gathered
+# computations **run** one after another, because the thread is never free. The orange stretches
+# are *queued* time: a crunch was ready to start, but another one held the thread.
+
+# %%
+plot_comparison(fast.async_timeline, cpu_timeline,
+                labels=["I/O-bound: 3 tool calls, gathered", "CPU-bound: 3 crunches, gathered"],
+                title="One thread: waits overlap, computing does not")
+
+# %% [markdown]
+# Threads do not rescue pure-Python CPU work either: in standard CPython the global interpreter lock
+# (GIL) lets only one thread execute Python bytecode at a time. CPU-bound work needs other
+# *processes* (other cores); lesson 11 measures threads and processes side by side. An agent is
+# mostly I/O-bound, which is why async fits it so well.
+
+# %% [markdown]
+# ## A report for 500 students
+#
+# The registrar wants the profile of all 500 students. Synchronously that is 1,500 calls back to
+# back, about 7.5 minutes at full speed, so we measure the sync version on a sample of 20 students
+# and extrapolate: each student costs the same three calls, so the time grows in a straight line.
+
+# %%
+STUDENTS = records.all_student_ids()
+SAMPLE = STUDENTS[:20]
+per_student_planned = sum(tools.LATENCY[tool.__name__] for tool in SYNC_TOOLS)
+assert len(STUDENTS) == 500 and 7 < per_student_planned * len(STUDENTS) / 60 < 8  # minutes
+
+with clock.Stopwatch() as sync_watch:
+    sample_rows = [student_profile_sync(i) for i in tqdm(SAMPLE, desc="sync sample")]
+per_student = sync_watch.elapsed / len(SAMPLE)
+sync_estimate = per_student * len(STUDENTS)
+print(f"measured: {len(SAMPLE)} students in {sync_watch.elapsed:.1f} s "
+      f"({per_student:.2f} s each); estimated for {len(STUDENTS)}: {sync_estimate:.0f} s")
+assert 0.9 < per_student / per_student_planned < 1.4
+
+# %% [markdown]
+# The async version starts every student's profile at once and shows progress as each one
+# completes. `tqdm.as_completed` wraps `asyncio.as_completed`, which hands you the profiles in the
+# order they **finish**, so each result carries its student id.
+
+# %%
+async def report(student_ids):
+    rows = {}
+    profiles = [student_profile(i) for i in student_ids]
+    for next_done in tqdm.as_completed(profiles, desc="async, all students"):
+        profile = await next_done
+        rows[profile["student_id"]] = profile
+    return rows
+
+
+with clock.Stopwatch() as async_watch:
+    rows = await report(STUDENTS)
+speedup = sync_estimate / async_watch.elapsed
+floor = max(tools.LATENCY[tool.__name__] for tool in SYNC_TOOLS)
+print(f"async: {len(rows)} students ({3 * len(rows)} tool calls) in {async_watch.elapsed:.2f} s, "
+      f"{speedup:.0f}x faster than the sync estimate")
+print(f"floor: one call, ~{floor:.2f} s; above it: {async_watch.elapsed - floor:.2f} s of loop bookkeeping")
+assert len(rows) == len(STUDENTS)
+assert rows[SAMPLE[0]] == sample_rows[0]
+assert speedup > 50
+
+# %% [markdown]
+# Over 50x faster than the estimate (the sync figure is extrapolated from 20 students; the async
+# one is measured on all 500). No report can beat the floor of one tool call, since every profile
+# waits for one. What is above the floor is the loop's own bookkeeping for 1,500 calls: real CPU
+# time, which looks larger at the fast time scale the tests use than at full speed.
+#
+# A real API would refuse 1,500 requests at once; lesson 06 caps how many run together.
+
+# %% [markdown]
+# ## Exercises
+#
+# Open each file in `exercises/`, write your code, then run its check here; `hint("...")` helps
+# if you are stuck.
+#
+# 1. `ex02_student_report`: fetch one student's grades, attendance and schedule at the same time,
+#    then the reports of a whole class, in order, letting errors reach the caller.
+# 2. `ex02_research_step`: run an agent's web searches concurrently, then make one model call with
+#    everything they found.
+
+# %%
+from course_utils import check, hint  # noqa: E402
+
+# %%
+check("ex02_student_report")
+
+# %%
+check("ex02_research_step")
+
+# %% [markdown]
+# ## Quiz
+
+# %%
+from course_utils import quiz  # noqa: E402
+
+quiz("02")
+
+# %% [markdown]
+# ## Summary
+# - An agent's time is mostly waiting: three tool calls kept the CPU busy for under a tenth of
+#   their wall time.
+# - `async def` plus one `await` after another is as slow as sync code; the speedup comes from
+#   starting calls together (`asyncio.gather`) and waiting once: about 3x for three calls.
+# - That is concurrency on one thread: waits overlap, running slivers never do.
+# - CPU-bound work gets no speedup from async (and, in standard CPython, none from threads).
+# - At scale, the same idea turned a 500-student report from minutes into seconds;
+#   lesson 06 keeps that from overwhelming real APIs.

@@ -12,6 +12,7 @@ touches the network; latencies are course seconds scaled by ``COURSE_TIME_SCALE`
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import AsyncIterator, Iterator, Mapping, Sequence, Union
 
@@ -239,6 +240,15 @@ class SimulatedLLM(_ClientBase):
             plan = self.engine.plan(prompt, system=system, model=model, max_tokens=max_tokens)
         except LLMError as error:
             raise await self._refuse(error, start) from None
+        try:
+            return await self._answer(plan, start)
+        except asyncio.CancelledError:
+            # A cancelled call still cost its prompt: hedged requests and timeouts show up in usage.
+            self.engine.usage.record(clock.now() - start, error="cancelled",
+                                     prompt_tokens=plan.prompt_tokens)
+            raise
+
+    async def _answer(self, plan: CallPlan, start: float) -> Completion:
         if plan.outcome == "hang":
             await self._wait(plan.hang_seconds)
         if plan.outcome == "rate_limit":

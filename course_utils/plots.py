@@ -90,7 +90,7 @@ def _rows_height(rows: int) -> float:
 
 
 def _draw_timeline(ax: "Axes", timeline: "Timeline", title: str | None, max_rows: int | None,
-                   legend: bool = True, xmax: float | None = None) -> None:
+                   legend: bool = True, xmax: float | None = None) -> list[Any]:
     import numpy as np
     from matplotlib.collections import PolyCollection
     from matplotlib.lines import Line2D
@@ -151,6 +151,7 @@ def _draw_timeline(ax: "Axes", timeline: "Timeline", title: str | None, max_rows
     if legend:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
                   frameon=False)
+    return handles
 
 
 def plot_timeline(timeline: "Timeline", ax: "Axes | None" = None, title: str | None = None,
@@ -187,13 +188,17 @@ def plot_comparison(*timelines: "Timeline", labels: Sequence[str] | None = None,
                             width_ratios=[3, 1] if speedup else None)
     xmax = max(max([t.elapsed] + [task.end for task in t.tasks]) for t in timelines) * 1.02
     first: Any = None
+    handles: dict[str, Any] = {}
     for i, (tl, label) in enumerate(zip(timelines, labels)):
         ax = fig.add_subplot(grid[i, 0], sharex=first)
         first = first or ax
-        _draw_timeline(ax, tl, f"{label}: wall {tl.elapsed:.2f} s", max_rows,
-                       legend=(i == 0), xmax=xmax)
+        for handle in _draw_timeline(ax, tl, f"{label}: wall {tl.elapsed:.2f} s", max_rows,
+                                     legend=False, xmax=xmax):
+            handles.setdefault(handle.get_label(), handle)  # a mark seen in any panel gets a key
         if i < len(timelines) - 1:
             ax.set_xlabel("")
+    first.legend(handles=list(handles.values()), loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                 fontsize=8, frameon=False)
     if speedup:
         bar_ax = fig.add_subplot(grid[:, 1])
         _draw_speedup(bar_ax, {label: tl.elapsed for tl, label in zip(timelines, labels)})

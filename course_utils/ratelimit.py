@@ -78,13 +78,15 @@ class RateLimits:
     requests_per_minute: float | None = None
     tokens_per_minute: float | None = None
     burst_requests: float | None = None
+    burst_tokens: float | None = None
     clock_fn: Callable[[], float] = field(default=clock.now, repr=False)
 
     def __post_init__(self) -> None:
         self.requests = (TokenBucket.per_minute(self.requests_per_minute, burst=self.burst_requests,
                                                 clock_fn=self.clock_fn)
                          if self.requests_per_minute else None)
-        self.tokens = (TokenBucket.per_minute(self.tokens_per_minute, clock_fn=self.clock_fn)
+        self.tokens = (TokenBucket.per_minute(self.tokens_per_minute, burst=self.burst_tokens,
+                                              clock_fn=self.clock_fn)
                        if self.tokens_per_minute else None)
 
     def check(self, tokens: int) -> tuple[str, float] | None:

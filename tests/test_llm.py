@@ -255,3 +255,13 @@ def test_real_model_name_in_env_falls_back_to_simulator_default(monkeypatch):
     assert SimulatedLLM().model == "sim-fast"
     monkeypatch.setenv("COURSE_MODEL", "sim-large")
     assert SimulatedLLM().model == "sim-large"
+
+
+async def test_cancelled_call_is_counted_in_usage():
+    llm = SimulatedLLM(seed=1)
+    task = asyncio.create_task(llm.complete(PROMPT))
+    await clock.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert llm.usage.errors["cancelled"] == 1 and llm.usage.prompt_tokens > 0

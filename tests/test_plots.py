@@ -170,3 +170,17 @@ async def test_comparison_and_timeline_plot_methods() -> None:
     assert len(fig.axes[2].patches) == 2
     assert isinstance(result.async_timeline.plot(), Figure)
     fig.canvas.draw()
+
+
+async def test_comparison_legend_lists_marks_from_every_panel():
+    from course_utils import plots
+
+    async with Timeline() as quiet:
+        await asyncio.sleep(0)
+    async with Timeline() as noisy:
+        async def failing():
+            tracing.mark("error", "boom")
+        await asyncio.gather(failing())
+    fig = plots.plot_comparison(quiet, noisy, labels=["quiet", "noisy"])
+    texts = [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    assert "error" in texts

@@ -86,3 +86,12 @@ def test_headers_look_like_openai():
     assert headers["x-ratelimit-limit-requests"] == "60"
     assert headers["x-ratelimit-remaining-tokens"] == "900"
     assert headers["x-ratelimit-reset-tokens"] == "6.000s"
+
+
+def test_token_burst_caps_the_tokens_bucket():
+    clock = FakeClock()
+    limits = RateLimits(tokens_per_minute=6000, burst_tokens=500, clock_fn=clock)
+    assert limits.check(400) is None
+    refused = limits.check(400)
+    assert refused is not None and refused[0] == "tokens"
+    assert refused[1] == pytest.approx(3.0)  # 300 missing tokens at 100 per course second

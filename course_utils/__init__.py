@@ -31,9 +31,10 @@ _EXPORTS = {
     "check": "checker", "hint": "checker",
     "connect": "provider", "connect_sync": "provider",
     "serve": "serving", "serve_async": "serving",
+    "serve_app": "background", "cancel_and_wait": "background", "BackgroundServer": "background",
     "quiz": "quizzes", "MultipleChoice": "quizzes", "ShortAnswer": "quizzes",
 }
-_SUBMODULES = {"health", "comparison", "tools", "sync_tools", "records", "plots", "quizzes", "clock", "config", "llm", "tracing",
+_SUBMODULES = {"background", "live", "network", "serving", "provider", "health", "comparison", "tools", "sync_tools", "records", "plots", "quizzes", "clock", "config", "llm", "tracing",
                "lag", "faults", "ratelimit", "metrics", "presets", "textgen", "seeding"}
 
 __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES)

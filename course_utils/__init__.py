@@ -31,6 +31,7 @@ _EXPORTS = {
     "check": "checker", "hint": "checker",
     "connect": "provider", "connect_sync": "provider",
     "serve": "serving", "serve_async": "serving",
+    "LiveText": "live", "NetworkDistance": "network",
     "serve_app": "background", "cancel_and_wait": "background", "BackgroundServer": "background",
     "quiz": "quizzes", "MultipleChoice": "quizzes", "ShortAnswer": "quizzes",
 }

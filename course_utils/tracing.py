@@ -16,6 +16,7 @@ nothing when no timeline is recording, so library code calls it unconditionally.
 from __future__ import annotations
 
 import asyncio
+import threading
 import contextvars
 import functools
 import inspect
@@ -326,6 +327,7 @@ class Timeline:
     def __init__(self, name: str = "") -> None:
         self.name = name
         self._recs: list[_Rec] = []
+        self._thread_id = threading.get_ident()
         self._marks: list[tuple[float, str, str, _Rec | None, str]] = []
         self._recording = False
         self._t0 = 0.0
@@ -683,4 +685,9 @@ def span(label: str) -> _Span:
     Lets plain sync helpers show up in a comparison without being handed the timeline.
     Introduced in lesson 02.
     """
-    return _Span(_current.get(), label)
+    tl = _current.get()
+    if tl is not None and threading.get_ident() != tl._thread_id:
+        # Blocking helpers run via to_thread inherit the context, but they do not hold the
+        # loop's thread: drawing them as "running" rows would tell the opposite story.
+        tl = None
+    return _Span(tl, label)

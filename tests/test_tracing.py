@@ -391,3 +391,14 @@ def test_importing_does_not_load_matplotlib() -> None:
             "course_utils.plots; assert 'matplotlib' not in sys.modules; "
             "assert 'ipywidgets' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+async def test_blocking_helper_in_a_thread_draws_no_running_row():
+    from course_utils import sync_tools
+
+    async with Timeline() as tl:
+        await asyncio.to_thread(sync_tools.get_grades, 3)
+    assert [t.label for t in tl.tasks] == []  # to_thread's own future is not a task
+    with Timeline() as tl2:
+        sync_tools.get_grades(3)
+    assert [t.label for t in tl2.tasks] == ["get_grades"]

@@ -1,0 +1,45 @@
+# Exercise stub generated from solutions/ex04_task_report.py: write your code where it raises NotImplementedError.
+"""Lesson 04 · Start tasks, give them a deadline, and report how each one ended.
+
+A task is a coroutine the event loop is running for you. It starts as soon as you create it
+and ends in exactly one of three ways: it returns a result, it raises an exception, or it is
+cancelled. ``task.done()``, ``task.cancelled()``, ``task.exception()`` and ``task.result()``
+tell you which.
+
+Your task
+---------
+Write ``run_and_report(jobs, timeout)``. ``jobs`` maps a name to a coroutine. Run them all at
+the same time, each as a task named after its job. Give them at most ``timeout`` course
+seconds in total; cancel any still running then. Return, in the order of ``jobs``, a dict from
+name to one of:
+
+* ``"done: <repr of the result>"`` -- e.g. ``"done: 42"`` or ``"done: 'hello'"``;
+* ``"failed: <ExceptionType>: <message>"`` -- e.g. ``"failed: ValueError: bad input"``;
+* ``"cancelled"`` -- it was still running at the deadline (or was cancelled by someone else).
+
+Return as soon as every task has finished -- do not sit out the whole ``timeout`` when they
+are quicker -- and leave no task running behind you.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Coroutine
+
+from course_utils import clock
+
+HINTS = [
+    "Create all the tasks first (asyncio.create_task(coro, name=name)), then wait for them "
+    "together with a time limit. Which asyncio function waits for a set of tasks with a timeout, "
+    "without cancelling them or raising?",
+    "done, pending = await asyncio.wait(tasks, timeout=clock.to_real(timeout)) returns early when "
+    "all are done. Cancel each pending task, then await them (e.g. gather(..., "
+    "return_exceptions=True)) so they have really finished before you read their state.",
+    "for name, task in tasks.items(): if task.cancelled(): 'cancelled'; elif task.exception() is "
+    "not None: f'failed: {type(e).__name__}: {e}'; else: f'done: {task.result()!r}'",
+]
+
+
+async def run_and_report(jobs: dict[str, Coroutine[Any, Any, Any]], timeout: float) -> dict[str, str]:
+    """Run every job as a named task for at most ``timeout`` course seconds; report each outcome."""
+    raise NotImplementedError("ex04_task_report.run_and_report is not written yet: replace this line with your code. Need a nudge? hint('ex04_task_report')")

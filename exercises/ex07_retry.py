@@ -1,0 +1,47 @@
+# Exercise stub generated from solutions/ex07_retry.py: write your code where it raises NotImplementedError.
+"""Lesson 07 · Retry with exponential backoff, jitter, and ``retry_after``.
+
+Transient failures (500, 503, a dropped stream, a 429) are normal for an LLM API; the fix is to
+try again -- politely. Wait longer after each failure (exponential backoff), randomise the wait
+so many clients do not retry in lockstep (jitter), and when the server says how long to wait
+(``RateLimitError.retry_after``, in course seconds), wait at least that long.
+
+Your task
+---------
+Write ``complete_with_retry(llm, prompt, attempts=5, base_delay=0.5, max_delay=8.0)``:
+
+* call ``await llm.complete(prompt)``, at most ``attempts`` times in total;
+* retry only on ``LLMError`` whose ``retryable`` attribute is true (``BadRequestError`` is not:
+  re-raise it at once). Any other exception also goes straight to the caller;
+* before retry number ``k`` (k = 1, 2, ...) wait a random time between 0 and
+  ``min(max_delay, base_delay * 2 ** (k - 1))`` course seconds ("full jitter");
+* after a ``RateLimitError``, wait at least its ``retry_after``;
+* when every attempt has failed, raise the last error;
+* wait with ``await clock.sleep(...)`` (or ``asyncio.sleep``), never ``time.sleep``.
+"""
+
+from __future__ import annotations
+
+import random
+
+from course_utils import clock
+from course_utils.faults import LLMError, RateLimitError
+from course_utils.llm import Completion
+
+HINTS = [
+    "A for loop over range(attempts) with a try/except inside is the skeleton: return on success, "
+    "decide in the except block whether to give up (not retryable, or no attempts left) or wait.",
+    "The cap for retry k is min(max_delay, base_delay * 2 ** (k - 1)); random.uniform(0, cap) "
+    "picks the jittered wait. For a RateLimitError, use max(that wait, error.retry_after). "
+    "A bare `raise` inside the except block re-raises the current error.",
+    "for attempt in range(attempts): try: return await llm.complete(prompt) except LLMError as e: "
+    "if not e.retryable or attempt == attempts - 1: raise; delay = random.uniform(0, "
+    "min(max_delay, base_delay * 2 ** attempt)); if isinstance(e, RateLimitError): delay = "
+    "max(delay, e.retry_after); await clock.sleep(delay)",
+]
+
+
+async def complete_with_retry(llm, prompt: str, *, attempts: int = 5, base_delay: float = 0.5,
+                              max_delay: float = 8.0) -> Completion:
+    """``llm.complete(prompt)`` with retries: exponential backoff, full jitter, retry_after."""
+    raise NotImplementedError("ex07_retry.complete_with_retry is not written yet: replace this line with your code. Need a nudge? hint('ex07_retry')")

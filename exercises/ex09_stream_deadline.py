@@ -1,0 +1,44 @@
+# Exercise stub generated from solutions/ex09_stream_deadline.py: write your code where it raises NotImplementedError.
+"""Lesson 09 · Show what arrived within a time budget, then stop the stream.
+
+A chat UI can wait only so long. When the budget runs out, the user should get the text that
+has arrived so far (marked as incomplete), and the stream must be stopped and closed, not left
+running in the background.
+
+Your task
+---------
+Write ``stream_with_deadline(llm, prompt, seconds)``:
+
+* stream ``llm.stream(prompt)`` for at most ``seconds`` course seconds;
+* return a tuple ``(text, complete)``: ``text`` is every token that arrived within the budget,
+  joined and stripped (``""`` if none did); ``complete`` is ``True`` only if the whole answer
+  arrived in time;
+* return as soon as the budget is spent (not when the answer would have ended);
+* close the stream in both cases.
+
+``asyncio.timeout`` takes *real* seconds: convert with ``clock.to_real(seconds)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import aclosing
+
+from course_utils import clock
+
+HINTS = [
+    "Two things at once: a time limit around the `async for`, and a guarantee that the stream is "
+    "closed however the loop ends. asyncio has a context manager for the first (lesson 05/07), "
+    "contextlib one for the second (lesson 09).",
+    "Put `async with asyncio.timeout(clock.to_real(seconds)):` around the `async for`, inside "
+    "`async with aclosing(llm.stream(prompt)) as stream:`. A timeout raises TimeoutError at the "
+    "end of the timeout block: catch it, and keep the tokens you collected before it.",
+    "tokens = []; complete = False; async with aclosing(llm.stream(prompt)) as stream: try: async "
+    "with asyncio.timeout(clock.to_real(seconds)): async for t in stream: tokens.append(t) -- then "
+    "complete = True; except TimeoutError: pass -- finally return \"\".join(tokens).strip(), complete",
+]
+
+
+async def stream_with_deadline(llm, prompt: str, seconds: float) -> tuple[str, bool]:
+    """The text that arrived within ``seconds`` course seconds, and whether it is the whole answer."""
+    raise NotImplementedError("ex09_stream_deadline.stream_with_deadline is not written yet: replace this line with your code. Need a nudge? hint('ex09_stream_deadline')")

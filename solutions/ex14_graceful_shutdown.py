@@ -1,0 +1,65 @@
+"""Lesson 14 · Stop a worker pool without losing work.
+
+An event-driven agent is a queue of events and a few workers that answer them. Stopping it is
+where work gets lost: cancel the workers too early and the event being answered is dropped
+half-way, together with everything still waiting in the queue.
+
+Your task
+---------
+Write ``async def run_pool(queue, handle, stop, workers=3) -> dict``:
+
+* start ``workers`` worker tasks. Each one takes items from ``queue`` (an ``asyncio.Queue``)
+  and runs ``await handle(item)``, calling ``queue.task_done()`` once per item it took;
+* an item whose ``handle`` raises an ``Exception`` counts as failed; its worker carries on;
+* wait until ``stop`` (an ``asyncio.Event``) is set. Then let the workers finish every item
+  that is in progress or still in the queue (none is cancelled half-way), then cancel the
+  idle workers and wait for them to end;
+* return ``{"handled": n, "failed": m}``, and leave no task running behind you, also when
+  ``run_pool`` itself is cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Awaitable, Callable
+
+HINTS = [
+    "Three phases: start the workers; `await stop.wait()`; then drain. `await queue.join()` "
+    "returns once task_done() was called for every item ever put, i.e. when the queue is empty "
+    "and no worker is busy.",
+    "A worker is `while True: item = await queue.get()` followed by try/except Exception/finally "
+    "(count handled or failed; queue.task_done() in the finally). Put the drain in a try and the "
+    "cancellation of the workers in its finally, so a cancelled run_pool cleans up too.",
+    "tasks = [asyncio.create_task(worker()) for _ in range(workers)]; try: await stop.wait(); "
+    "await queue.join() finally: for t in tasks: t.cancel(); await asyncio.gather(*tasks, "
+    "return_exceptions=True) -- then return the counts",
+]
+
+
+async def run_pool(queue: asyncio.Queue, handle: Callable[[Any], Awaitable[object]],
+                   stop: asyncio.Event, workers: int = 3) -> dict[str, int]:
+    """Serve ``queue`` with ``workers`` workers until ``stop``, then drain it and stop cleanly."""
+    # BEGIN SOLUTION
+    counts = {"handled": 0, "failed": 0}
+
+    async def worker() -> None:
+        while True:
+            item = await queue.get()
+            try:
+                await handle(item)
+                counts["handled"] += 1
+            except Exception:
+                counts["failed"] += 1
+            finally:
+                queue.task_done()
+
+    tasks = [asyncio.create_task(worker(), name=f"worker-{i}") for i in range(workers)]
+    try:
+        await stop.wait()
+        await queue.join()  # everything accepted gets handled
+    finally:
+        for task in tasks:  # idle now (or we are being cancelled): release them
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    return counts
+    # END SOLUTION

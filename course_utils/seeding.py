@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from functools import lru_cache
 
 
 def stable_int(*parts: object) -> int:
@@ -54,13 +55,17 @@ class Draws:
         return seq[int(self.random() * len(seq))]
 
     def sample(self, seq, k: int) -> list:  # type: ignore[no-untyped-def]
-        """``k`` distinct items: a random start and a random odd stride through ``seq``."""
+        """``k`` distinct items: a random start and a random stride coprime with ``len(seq)``."""
         n = len(seq)
         start = int(self.random() * n)
-        stride = 1 + 2 * int(self.random() * (n // 2)) if n > 2 else 1
-        while n > 1 and _gcd(stride, n) != 1:
-            stride += 2
+        strides = _coprime_strides(n)
+        stride = strides[int(self.random() * len(strides))]
         return [seq[(start + j * stride) % n] for j in range(min(k, n))]
+
+
+@lru_cache(maxsize=64)
+def _coprime_strides(n: int) -> tuple[int, ...]:
+    return tuple(s for s in range(1, max(n, 2)) if _gcd(s, n) == 1) or (1,)
 
 
 def _gcd(a: int, b: int) -> int:

@@ -24,7 +24,7 @@ from .metrics import Metrics
 from .presets import PRESETS, ModelPreset, get_preset
 from .ratelimit import RateLimits
 from .seeding import stable_unit
-from .textgen import count_tokens, generate
+from .textgen import Answer, count_tokens, generate
 
 Message = Mapping[str, str]
 Prompt = Union[str, Sequence[Message]]
@@ -61,9 +61,7 @@ class CallPlan:
     request_id: str
     call_index: int
     model: str
-    text: str
-    tokens: tuple[str, ...]
-    finish_reason: str
+    answer: Answer
     prompt_tokens: int
     ttft: float
     per_token: float
@@ -71,8 +69,24 @@ class CallPlan:
     hang_seconds: float
 
     @property
+    def completion_tokens(self) -> int:
+        return self.answer.count
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        return self.answer.tokens  # built on first read, which is after the wait
+
+    @property
+    def text(self) -> str:
+        return self.answer.text
+
+    @property
+    def finish_reason(self) -> str:
+        return self.answer.finish_reason
+
+    @property
     def duration(self) -> float:
-        return self.ttft + self.per_token * len(self.tokens)
+        return self.ttft + self.per_token * self.answer.count
 
 
 def normalize_messages(prompt: Prompt, system: str | None = None) -> list[dict[str, str]]:
@@ -144,12 +158,12 @@ class LLMEngine:
                     f"Rate limit reached for {limit} per minute on {preset.name}; retry after {wait:.2f} s",
                     retry_after=wait, limit=limit, request_id=request_id)
         source = "\n".join(m["content"] for m in messages if m["role"] != "assistant")
-        text, tokens, finish = generate(source, seed=self.seed, model=preset.name,
-                                        typical_tokens=preset.typical_tokens, max_tokens=cap)
+        answer = generate(source, seed=self.seed, model=preset.name,
+                          typical_tokens=preset.typical_tokens, max_tokens=cap)
         factor = 1.0 + preset.jitter * (2.0 * stable_unit("latency", self.seed, preset.name, index) - 1.0)
         return CallPlan(
-            request_id=request_id, call_index=index, model=preset.name, text=text,
-            tokens=tokens, finish_reason=finish, prompt_tokens=prompt_tokens,
+            request_id=request_id, call_index=index, model=preset.name, answer=answer,
+            prompt_tokens=prompt_tokens,
             ttft=(preset.ttft + preset.ttft_per_prompt_token * prompt_tokens) * factor,
             per_token=preset.per_token * factor, outcome=self.faults.next_outcome(self.seed, index),
             hang_seconds=self.faults.hang_seconds)
@@ -178,7 +192,7 @@ class LLMEngine:
         tracing.mark("429" if kind == "rate_limit" else "error", str(error))
 
     def completion(self, plan: CallPlan, latency: float, tokens: int | None = None) -> Completion:
-        n = len(plan.tokens) if tokens is None else tokens
+        n = plan.answer.count if tokens is None else tokens
         self.usage.record(latency, prompt_tokens=plan.prompt_tokens, completion_tokens=n)
         return Completion(text=plan.text, model=plan.model, prompt_tokens=plan.prompt_tokens,
                           completion_tokens=n, request_id=plan.request_id, latency=latency,
@@ -259,7 +273,7 @@ class SimulatedLLM(_ClientBase):
             self.engine.record_failure(error, clock.now() - start, plan.prompt_tokens)
             raise error
         if plan.outcome == "cut":
-            sent = len(plan.tokens) // 2
+            sent = plan.answer.count // 2
             await self._wait(plan.ttft + plan.per_token * sent)
             error = self.engine.failure_for(plan, sent)
             self.engine.record_failure(error, clock.now() - start, plan.prompt_tokens)
@@ -372,7 +386,7 @@ class SimulatedLLMSync(_ClientBase):
         if plan.outcome == "hang":
             clock.sleep_blocking(plan.hang_seconds)
         if plan.outcome in ("error", "overloaded", "cut", "rate_limit"):
-            sent = len(plan.tokens) // 2 if plan.outcome == "cut" else 0
+            sent = plan.answer.count // 2 if plan.outcome == "cut" else 0
             clock.sleep_blocking(ERROR_LATENCY + plan.ttft / 2 + plan.per_token * sent)
             error = self.engine.failure_for(plan, sent)
             self.engine.record_failure(error, clock.now() - start, plan.prompt_tokens)

@@ -12,7 +12,6 @@ from functools import lru_cache
 
 from .seeding import Draws
 
-_SENTENCE_ENDS = frozenset({".", "!", "?"})
 _TOKEN = re.compile(r"\s*(?:\w+|[^\w\s])")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
 
@@ -74,65 +73,142 @@ def _key_terms(prompt: str, n: int = 3) -> list[str]:
     return ranked[:n] or ["the topic"]
 
 
-def _fill(template: str, terms: list[str]) -> str:
-    a = terms[0]
-    b = terms[1] if len(terms) > 1 else "the wider system"
-    return template.format(a=a, A=a[:1].upper() + a[1:], b=b)
+# Corpus sentences are tokenized once, with sentinel words where the prompt's terms go, so an
+# answer's length is known from counts alone and its text is only built when someone reads it:
+# the simulator must know how long to wait before it needs the words themselves.
+_SLOTS = {"zzqa": "a", "zzqA": "A", "zzqb": "b"}
 
 
-def _body(rng: Draws, terms: list[str], sentences: int) -> list[str]:
-    picks = rng.sample(_FACTS, k=min(sentences, len(_FACTS)))
-    return [_fill(t, terms) for t in picks]
+def _pretokenize(template: str) -> tuple[tuple[str, ...], int, tuple[str, ...]]:
+    tokens = tuple(split_tokens(" " + template.format(a="zzqa", A="zzqA", b="zzqb")))
+    slots = tuple(_SLOTS[t.strip()] for t in tokens if t.strip() in _SLOTS)
+    return tokens, len(tokens) - len(slots), slots
 
 
-def _compose(prompt: str, rng: Draws, terms: list[str]) -> str:
+_FACT_TOKENS = [_pretokenize(t) for t in _FACTS]
+
+
+class _Terms:
+    """The prompt's key terms as token lists, ready to drop into corpus sentences."""
+
+    __slots__ = ("words", "tokens", "counts")
+
+    def __init__(self, words: list[str]) -> None:
+        a = words[0]
+        b = words[1] if len(words) > 1 else "the wider system"
+        self.words = words
+        self.tokens = {"a": split_tokens(a), "A": split_tokens(a[:1].upper() + a[1:]), "b": split_tokens(b)}
+        self.counts = {k: len(v) for k, v in self.tokens.items()}
+
+    def fact_count(self, index: int) -> int:
+        _, literal, slots = _FACT_TOKENS[index]
+        return literal + sum(self.counts[s] for s in slots)
+
+    def fact_tokens(self, index: int) -> list[str]:
+        out: list[str] = []
+        for token in _FACT_TOKENS[index][0]:
+            key = token.strip()
+            slot = _SLOTS.get(key)
+            if slot is None:
+                out.append(token)
+            else:
+                sub = self.tokens[slot]
+                out.append(token[: len(token) - len(key)] + sub[0])
+                out.extend(sub[1:])
+        return out
+
+
+@lru_cache(maxsize=1024)
+def _terms_for(words: tuple[str, ...]) -> _Terms:
+    return _Terms(list(words))
+
+
+class Answer:
+    """A planned answer: its length is known at once, its text is built on first read."""
+
+    __slots__ = ("_units", "_terms", "count", "finish_reason", "_tokens")
+
+    def __init__(self, units: list[tuple[tuple[str, ...], int | None]], terms: _Terms, count: int,
+                 finish_reason: str) -> None:
+        self._units = units
+        self._terms = terms
+        self.count = count
+        self.finish_reason = finish_reason
+        self._tokens: tuple[str, ...] | None = None
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        if self._tokens is None:
+            out: list[str] = []
+            for prefix, fact in self._units:
+                out.extend(prefix)
+                if fact is not None:
+                    out.extend(self._terms.fact_tokens(fact))
+            self._tokens = tuple(out[: self.count])
+        return self._tokens
+
+    @property
+    def text(self) -> str:
+        return "".join(self.tokens).strip()
+
+
+def _facts(rng: Draws, k: int) -> list[int]:
+    return rng.sample(range(len(_FACTS)), k)
+
+
+def _head(prompt: str, rng: Draws, terms: list[str]) -> tuple[str, list[int], bool]:
+    """The answer's opening (text), the corpus sentences that follow, and whether to number them."""
     low = prompt.lower()
     if "sentiment" in low or "classify" in low:
         words = set(re.findall(r"[a-z]+", low))
         score = len(words & _POSITIVE) - len(words & _NEGATIVE)
         label = "positive" if score > 0 else "negative" if score < 0 else "neutral"
-        return (f"Sentiment: {label} (confidence {0.6 + rng.random() * 0.35:.2f}). "
-                + " ".join(_body(rng, terms, 2)))
+        return f"Sentiment: {label} (confidence {0.6 + rng.random() * 0.35:.2f}).", _facts(rng, 2), False
     if "keyword" in low or "extract" in low:
-        return "Keywords: " + ", ".join(_key_terms(prompt, 5)) + ". " + " ".join(_body(rng, terms, 2))
+        return "Keywords: " + ", ".join(_key_terms(prompt, 5)) + ".", _facts(rng, 2), False
     if "summar" in low or "tl;dr" in low:
-        return f"Summary: this text is about {', '.join(terms)}. " + " ".join(_body(rng, terms, 3))
+        return f"Summary: this text is about {', '.join(terms)}.", _facts(rng, 3), False
     if "analy" in low or "insight" in low:
-        points = _body(rng, terms, 4)
-        return "Analysis:\n" + "\n".join(f"{i}. {p}" for i, p in enumerate(points, 1))
+        return "Analysis:", _facts(rng, 4), True
     if "plan" in low or "steps" in low:
         steps = ["Gather the facts", "Look them up concurrently", "Check the answers",
                  "Combine them", "Report the result"]
-        return "Plan:\n" + "\n".join(f"{i}. {s} about {terms[0]}." for i, s in enumerate(steps, 1))
+        return "Plan:\n" + "\n".join(f"{i}. {s} about {terms[0]}." for i, s in enumerate(steps, 1)), [], False
     if "translate" in low:
-        return "Traduction : " + " ".join(w[::-1] for w in terms) + ". " + " ".join(_body(rng, terms, 1))
-    return f"Here is what I know about {terms[0]}. " + " ".join(_body(rng, terms, 4))
+        return "Traduction : " + " ".join(w[::-1] for w in terms) + ".", _facts(rng, 1), False
+    return f"Here is what I know about {terms[0]}.", _facts(rng, 4), False
 
 
 @lru_cache(maxsize=4096)
-def generate(prompt: str, *, seed: int, model: str, typical_tokens: int,
-             max_tokens: int) -> tuple[str, tuple[str, ...], str]:
-    """Return ``(text, tokens, finish_reason)``: deterministic in ``(prompt, seed, model)``.
+def generate(prompt: str, *, seed: int, model: str, typical_tokens: int, max_tokens: int) -> Answer:
+    """Plan the answer to ``prompt``: deterministic in ``(prompt, seed, model)``.
 
-    The answer is cut at ``max_tokens`` (finish reason ``"length"``) or at a length drawn around
-    ``typical_tokens`` on a sentence boundary (finish reason ``"stop"``).
+    The answer ends on the first sentence boundary at or past a length drawn around
+    ``typical_tokens`` (finish reason ``"stop"``), or is cut at ``max_tokens`` (``"length"``).
     """
     rng = Draws("text", seed, model, prompt)
     # "Summarize: <text>" -> the key terms come from the text, not from the instruction.
     _, colon, subject = prompt.partition(":")
-    terms = _key_terms(subject if colon and subject.strip() else prompt)
-    tokens = split_tokens(_compose(prompt, rng, terms))
+    words = _key_terms(subject if colon and subject.strip() else prompt)
+    terms = _terms_for(tuple(words))
+    head, facts, numbered = _head(prompt, rng, words)
+    units: list[tuple[tuple[str, ...], int | None]] = [(tuple(split_tokens(head)), None)]
+    for n, fact in enumerate(facts, 1):
+        units.append((tuple(split_tokens(f"\n{n}.")) if numbered else (), fact))
     target = max(5, int(typical_tokens * (0.6 + 0.8 * rng.random())))
-    while len(tokens) < target:  # long answers: keep adding sentences from the corpus
-        more = " " + " ".join(_body(rng, terms, 2))
-        tokens.extend(split_tokens(more))
-    finish = "stop"
-    if len(tokens) > max_tokens:
-        tokens, finish = tokens[:max_tokens], "length"
-    else:
-        # Stop at the first sentence end at or beyond the target: answers read as whole sentences.
-        for i in range(target - 1, len(tokens)):
-            if tokens[i] in _SENTENCE_ENDS:
-                tokens = tokens[: i + 1]
-                break
-    return "".join(tokens).strip(), tuple(tokens), finish
+
+    def size(unit: tuple[tuple[str, ...], int | None]) -> int:
+        prefix, fact = unit
+        return len(prefix) + (terms.fact_count(fact) if fact is not None else 0)
+
+    total, kept = 0, 0
+    while True:
+        if kept == len(units):  # long answers: keep adding sentences from the corpus
+            units.extend(((), fact) for fact in _facts(rng, 2))
+        total += size(units[kept])
+        kept += 1
+        if total >= target:
+            break
+    if total > max_tokens:
+        return Answer(units[:kept], terms, max_tokens, "length")
+    return Answer(units[:kept], terms, total, "stop")

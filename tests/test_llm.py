@@ -265,3 +265,13 @@ async def test_cancelled_call_is_counted_in_usage():
     with pytest.raises(asyncio.CancelledError):
         await task
     assert llm.usage.errors["cancelled"] == 1 and llm.usage.prompt_tokens > 0
+
+
+@pytest.mark.parametrize("prompt", ["Summarize: a b c", "Analyze: don't-stop re-try", "Plan the steps",
+                                    "Extract keywords: queue pool", "Translate: hello world", "x" * 50, ""])
+@pytest.mark.parametrize("max_tokens", [None, 3, 30])
+def test_planned_length_matches_the_text(prompt, max_tokens):
+    plan = SimulatedLLM("sim-large", seed=5).engine.plan(prompt or "?", max_tokens=max_tokens)
+    assert plan.completion_tokens == len(plan.tokens) == count_tokens(plan.text)
+    if max_tokens is not None:
+        assert plan.completion_tokens <= max_tokens

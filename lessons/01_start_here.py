@@ -226,15 +226,15 @@ print("back to:", type(connect()).__name__)
 # | 04 | [Coroutines and tasks](04_coroutines_and_tasks.ipynb) | create, name, keep and inspect tasks |
 # | 05 | [Running many at once](05_many_at_once.ipynb) | `gather`, `as_completed`, `wait`, `TaskGroup`, `except*` |
 # | 06 | [Limiting concurrency](06_limiting_concurrency.ipynb) | semaphores, token buckets, 429s, adaptive limits, aiolimiter |
-# | 07 | Timeouts, cancellation, retries | backoff with jitter and Retry-After, tenacity, fallbacks |
-# | 08 | Queues, pools, pipelines | worker pools, backpressure, multi-stage agents, shutdown |
+# | 07 | [Timeouts, cancellation, retries](07_timeouts_retries.ipynb) | backoff with jitter and Retry-After, tenacity, fallbacks |
+# | 08 | [Queues, pools, pipelines](08_queues_pools_pipelines.ipynb) | worker pools, backpressure, multi-stage agents, shutdown |
 # | 09 | [Streaming](09_streaming.ipynb) | async generators, live tokens, cancelling a stream |
 # | 10 | [HTTP with httpx](10_httpx.ipynb) | connection reuse, pool limits, SSE, the openai SDK |
 # | 11 | [Sync meets async](11_sync_meets_async.ipynb) | finding blocking code, threads, processes, async files |
 # | 12 | [Pitfalls and debugging](12_pitfalls_debugging.ipynb) | the classic bugs, debug mode, metrics, a TTL cache |
 # | 13 | [Testing async code](13_testing_async.ipynb) | pytest-asyncio, mock agents, virtual time |
 # | 14 | [Background work and events](14_background_events.ipynb) | periodic tasks, webhooks, clean shutdown |
-# | 15 | Capstone | a multi-agent research service, measured end to end |
+# | 15 | [Capstone](15_capstone.ipynb) | a multi-agent research service, measured end to end |
 #
 # Lessons 02-04 are the foundations; after that, dip into what your agent needs.
 

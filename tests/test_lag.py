@@ -95,3 +95,14 @@ def test_needs_a_running_loop() -> None:
             pass
     with pytest.raises(ValueError):
         LagMonitor(interval=0)
+
+
+async def test_blocking_simulated_llm_is_caught_and_polite_one_is_not():
+    from course_utils.llm import SimulatedLLM
+
+    async with LagMonitor() as polite:
+        await asyncio.gather(*(SimulatedLLM(seed=i).complete("hi") for i in range(3)))
+    async with LagMonitor() as rude:
+        await SimulatedLLM(seed=1, blocking=True).complete("hi")
+    assert not polite.blocked
+    assert rude.blocked and rude.max_lag > 0.2  # the whole call froze the loop

@@ -33,3 +33,13 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "python3 run.py test" in readme and "python3 run.py lab" in readme
     assert "python3 run.py test" in ci
+
+
+def test_links_between_lessons_point_at_real_notebooks():
+    import re
+
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        for target in re.findall(r"\]\(([^)#]+\.ipynb)", text):
+            assert (path.parent / target).exists(), f"{path.name} links to missing {target}"

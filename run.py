@@ -66,7 +66,10 @@ def lab() -> None:
     start = ROOT / "notebooks" / "01_start_here.ipynb"
     target = str(start.relative_to(ROOT)) if start.exists() else "notebooks"
     os.chdir(ROOT)
-    os.execv(str(PYTHON), [str(PYTHON), "-m", "jupyter", "lab", target])
+    args = [str(PYTHON), "-m", "jupyter", "lab", target]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.append("--allow-root")  # containers often run as root; Jupyter refuses without this
+    os.execv(str(PYTHON), args)
 
 
 def test(extra: list[str]) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import AsyncIterator, Iterator, Mapping, Sequence, Union
+from typing import Any, AsyncIterator, Iterator, Mapping, Sequence, Union
 
 from . import clock, tracing
 from .config import DEFAULT_MODEL, settings
@@ -294,7 +294,7 @@ class TokenStream:
     measured time to first token. ``await stream.aclose()`` (or ``async with``) stops it early.
     """
 
-    def __init__(self, client: SimulatedLLM, prompt: Prompt, **options: object) -> None:
+    def __init__(self, client: Any, prompt: Prompt, **options: object) -> None:
         self._client = client
         self._prompt = prompt
         self._options = options

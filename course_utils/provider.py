@@ -29,7 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 from . import clock, tracing
 from .config import api_key, settings
 from .faults import BadRequestError, LLMError, RateLimitError, ServerError, StreamInterrupted
-from .llm import Completion, Prompt, SimulatedLLM, SimulatedLLMSync, normalize_messages
+from .llm import Completion, Prompt, SimulatedLLM, SimulatedLLMSync, TokenStream, normalize_messages
 from .metrics import Metrics
 from .textgen import count_tokens
 
@@ -256,50 +256,11 @@ class OpenAICompatibleLLM(_RealBase):
         await self.aclose()
 
 
-class RealTokenStream:
-    """The real endpoint's twin of :class:`~course_utils.llm.TokenStream`.
+class RealTokenStream(TokenStream):
+    """The real endpoint's twin of :class:`~course_utils.llm.TokenStream`: same interface.
 
     Yields text pieces; afterwards ``text``, ``tokens``, ``ttft`` and ``completion`` are set.
     """
-
-    def __init__(self, client: OpenAICompatibleLLM, prompt: Prompt, **options: Any) -> None:
-        self._client = client
-        self._prompt = prompt
-        self._options = options
-        self._gen: AsyncIterator[str] | None = None
-        self.tokens: list[str] = []
-        self.ttft: float | None = None
-        self.completion: Completion | None = None
-        self.request_id: str | None = None
-
-    @property
-    def text(self) -> str:
-        return "".join(self.tokens).strip()
-
-    def __aiter__(self) -> "RealTokenStream":
-        return self
-
-    async def __anext__(self) -> str:
-        if self._gen is None:
-            self._gen = self._run()
-        return await self._gen.__anext__()
-
-    async def aclose(self) -> None:
-        if self._gen is not None:
-            await self._gen.aclose()  # type: ignore[attr-defined]
-
-    async def __aenter__(self) -> "RealTokenStream":
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def collect(self) -> Completion:
-        """Drain the stream and return the completion (handy in tests)."""
-        async for _ in self:
-            pass
-        assert self.completion is not None
-        return self.completion
 
     async def _run(self) -> AsyncIterator[str]:
         client = self._client

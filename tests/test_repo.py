@@ -43,3 +43,19 @@ def test_links_between_lessons_point_at_real_notebooks():
         text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
         for target in re.findall(r"\]\(([^)#]+\.ipynb)", text):
             assert (path.parent / target).exists(), f"{path.name} links to missing {target}"
+
+
+def test_every_lesson_has_its_exercises_and_quiz():
+    import re
+
+    solutions = {p.stem for p in (ROOT / "solutions").glob("ex[0-9][0-9]_*.py")}
+    quizzes = {p.stem[1:] for p in (ROOT / "course_utils" / "quizzes").glob("q[0-9][0-9].py")}
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        number = path.name[:2]
+        code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+                         if c["cell_type"] == "code")
+        assert re.search(rf'quiz\(\s*"?{number}"?\s*\)', code) and number in quizzes, f"{path.name}: no quiz"
+        checked = set(re.findall(r'^check\("(ex\d\d_\w+)"\)', code, re.MULTILINE))
+        assert checked <= solutions, f"{path.name} checks exercises that do not exist: {checked - solutions}"
+        if number != "01":
+            assert len(checked) >= 2 and all(n.startswith(f"ex{number}_") for n in checked), path.name

@@ -29,11 +29,9 @@ import asyncio
 import contextlib
 from typing import Any, AsyncIterator, Generator
 
+from .serving import ServerStartError
+
 __all__ = ["BackgroundServer", "ServerStartError", "serve_app", "cancel_and_wait"]
-
-
-class ServerStartError(RuntimeError):
-    """The app could not be served (port taken, startup hook failed, ...)."""
 
 
 def _uvicorn_server_class() -> type:

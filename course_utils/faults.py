@@ -113,3 +113,16 @@ class FaultPlan:
                 return outcome
             draw -= rate
         return "ok"
+
+
+def failure_kind(error: BaseException) -> str:
+    """The name usage records count a failure under (``Metrics.errors``), for every client."""
+    if isinstance(error, RateLimitError):
+        return "rate_limit"
+    if isinstance(error, StreamInterrupted):
+        return "cut"
+    if isinstance(error, BadRequestError):
+        return "bad_request"
+    if isinstance(error, TimeoutError):
+        return "timeout"
+    return "overloaded" if getattr(error, "status_code", 500) == 503 else "server_error"

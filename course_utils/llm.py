@@ -19,7 +19,7 @@ from typing import Any, AsyncIterator, Iterator, Mapping, Sequence, Union
 from . import clock, tracing
 from .config import DEFAULT_MODEL, settings
 from .faults import (SCRIPTED_RETRY_AFTER, BadRequestError, FaultPlan, LLMError, RateLimitError,
-                     ServerError, StreamInterrupted)
+                     ServerError, StreamInterrupted, failure_kind)
 from .metrics import Metrics
 from .presets import PRESETS, ModelPreset, get_preset
 from .ratelimit import RateLimits
@@ -89,6 +89,25 @@ class CallPlan:
         return self.ttft + self.per_token * self.answer.count
 
 
+def prompt_token_count(messages: list[dict[str, str]]) -> int:
+    """Tokens a chat request is charged for: each message's content plus 3 for its framing."""
+    return sum(count_tokens(m["content"]) + 3 for m in messages)
+
+
+def check_max_tokens(max_tokens: object) -> None:
+    """Refuse a ``max_tokens`` that is not a positive integer (``True`` is not a count)."""
+    if max_tokens is not None and (isinstance(max_tokens, bool) or not isinstance(max_tokens, int)
+                                   or max_tokens < 1):
+        raise BadRequestError(f"max_tokens must be a positive integer, got {max_tokens!r}")
+
+
+def record_failure(usage: Metrics, error: BaseException, latency: float, prompt_tokens: int = 0) -> None:
+    """Count a failed call in ``usage`` and mark it on the active timeline (any client)."""
+    kind = failure_kind(error)
+    usage.record(latency, error=kind, prompt_tokens=prompt_tokens)
+    tracing.mark("429" if kind == "rate_limit" else "error", str(error))
+
+
 def normalize_messages(prompt: Prompt, system: str | None = None) -> list[dict[str, str]]:
     """Turn a prompt string or chat messages into a checked list of ``{role, content}`` dicts."""
     if isinstance(prompt, str):
@@ -140,9 +159,8 @@ class LLMEngine:
         """Decide one call. Raises :class:`RateLimitError` (taking nothing) if a bucket is short."""
         preset = self.preset(model)
         messages = normalize_messages(prompt, system)
-        if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens < 1):
-            raise BadRequestError(f"max_tokens must be a positive integer, got {max_tokens!r}")
-        prompt_tokens = sum(count_tokens(m["content"]) + 3 for m in messages)
+        check_max_tokens(max_tokens)
+        prompt_tokens = prompt_token_count(messages)
         if prompt_tokens > preset.context_window:
             raise BadRequestError(f"the prompt has {prompt_tokens} tokens; {preset.name} accepts "
                                   f"at most {preset.context_window}")
@@ -184,12 +202,7 @@ class LLMEngine:
                            request_id=plan.request_id)
 
     def record_failure(self, error: LLMError, latency: float, prompt_tokens: int = 0) -> None:
-        kind = {RateLimitError: "rate_limit", StreamInterrupted: "cut",
-                BadRequestError: "bad_request"}.get(type(error))
-        if kind is None:
-            kind = "overloaded" if getattr(error, "status_code", 500) == 503 else "server_error"
-        self.usage.record(latency, error=kind, prompt_tokens=prompt_tokens)
-        tracing.mark("429" if kind == "rate_limit" else "error", str(error))
+        record_failure(self.usage, error, latency, prompt_tokens)
 
     def completion(self, plan: CallPlan, latency: float, tokens: int | None = None) -> Completion:
         n = plan.answer.count if tokens is None else tokens
@@ -369,6 +382,11 @@ class TokenStream:
 class SimulatedLLMSync(_ClientBase):
     """The blocking twin of :class:`SimulatedLLM`: same answers, same latencies, ``time.sleep``."""
 
+    def _refuse(self, error: LLMError, start: float) -> LLMError:
+        clock.sleep_blocking(ERROR_LATENCY)
+        self.engine.record_failure(error, clock.now() - start)
+        return error
+
     def complete(self, prompt: Prompt, *, system: str | None = None, model: str | None = None,
                  max_tokens: int | None = None) -> Completion:
         with tracing.span("complete"):  # a timeline row for blocking calls (lesson 02)
@@ -380,12 +398,12 @@ class SimulatedLLMSync(_ClientBase):
         try:
             plan = self.engine.plan(prompt, system=system, model=model, max_tokens=max_tokens)
         except LLMError as error:
-            clock.sleep_blocking(ERROR_LATENCY)
-            self.engine.record_failure(error, clock.now() - start)
-            raise
+            raise self._refuse(error, start) from None
         if plan.outcome == "hang":
             clock.sleep_blocking(plan.hang_seconds)
-        if plan.outcome in ("error", "overloaded", "cut", "rate_limit"):
+        if plan.outcome == "rate_limit":
+            raise self._refuse(self.engine.failure_for(plan), start)
+        if plan.outcome in ("error", "overloaded", "cut"):
             sent = plan.answer.count // 2 if plan.outcome == "cut" else 0
             clock.sleep_blocking(ERROR_LATENCY + plan.ttft / 2 + plan.per_token * sent)
             error = self.engine.failure_for(plan, sent)
@@ -401,12 +419,12 @@ class SimulatedLLMSync(_ClientBase):
         try:
             plan = self.engine.plan(prompt, system=system, model=model, max_tokens=max_tokens)
         except LLMError as error:
-            clock.sleep_blocking(ERROR_LATENCY)
-            self.engine.record_failure(error, clock.now() - start)
-            raise
+            raise self._refuse(error, start) from None
         if plan.outcome == "hang":
             clock.sleep_blocking(plan.hang_seconds)
-        if plan.outcome in ("error", "overloaded", "rate_limit"):
+        if plan.outcome == "rate_limit":
+            raise self._refuse(self.engine.failure_for(plan), start)
+        if plan.outcome in ("error", "overloaded"):
             clock.sleep_blocking(ERROR_LATENCY + plan.ttft / 2)
             error = self.engine.failure_for(plan)
             self.engine.record_failure(error, clock.now() - start, plan.prompt_tokens)

@@ -26,10 +26,11 @@ import warnings
 from typing import Any, AsyncIterator, Iterator, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
-from . import clock, tracing
+from . import clock
 from .config import api_key, settings
 from .faults import BadRequestError, LLMError, RateLimitError, ServerError, StreamInterrupted
-from .llm import Completion, Prompt, SimulatedLLM, SimulatedLLMSync, TokenStream, normalize_messages
+from .llm import (Completion, Prompt, SimulatedLLM, SimulatedLLMSync, TokenStream, check_max_tokens,
+                  normalize_messages, prompt_token_count, record_failure)
 from .metrics import Metrics
 from .textgen import count_tokens
 
@@ -131,26 +132,6 @@ def map_error(error: BaseException, *, tokens_received: int | None = None) -> Ba
     return error
 
 
-def _record_failure(usage: Metrics, error: BaseException, latency: float, prompt_tokens: int) -> None:
-    # The same failure kinds LLMEngine.record_failure counts, so usage reads the same.
-    if isinstance(error, RateLimitError):
-        kind = "rate_limit"
-    elif isinstance(error, StreamInterrupted):
-        kind = "cut"
-    elif isinstance(error, BadRequestError):
-        kind = "bad_request"
-    elif isinstance(error, TimeoutError):
-        kind = "timeout"
-    else:
-        kind = "overloaded" if getattr(error, "status_code", 500) == 503 else "server_error"
-    usage.record(latency, error=kind, prompt_tokens=prompt_tokens)
-    tracing.mark("429" if kind == "rate_limit" else "error", str(error))
-
-
-def _prompt_tokens(messages: list[dict[str, str]]) -> int:
-    return sum(count_tokens(m["content"]) + 3 for m in messages)
-
-
 # --------------------------------------------------------------------------- clients
 
 
@@ -183,25 +164,28 @@ class _RealBase:
                  max_tokens: int | None) -> tuple[dict[str, Any], int]:
         try:
             messages = normalize_messages(prompt, system)
-            if max_tokens is not None and (isinstance(max_tokens, bool)
-                                           or not isinstance(max_tokens, int) or max_tokens < 1):
-                raise BadRequestError(f"max_tokens must be a positive integer, got {max_tokens!r}")
+            check_max_tokens(max_tokens)
         except BadRequestError as error:
             # Refused before it left: counted like the simulator counts its refusals.
-            _record_failure(self.usage, error, 0.0, 0)
+            record_failure(self.usage, error, 0.0)
             raise
         request: dict[str, Any] = {"model": model or self._model, "messages": messages}
         if max_tokens is not None:
             request["max_tokens"] = max_tokens
-        return request, _prompt_tokens(messages)
+        return request, prompt_token_count(messages)
+
+    def _record_answer(self, usage: Any, prompt_tokens: int, text: str, latency: float) -> tuple[int, int]:
+        """Count a finished answer: the endpoint's own usage if it sent one, else our estimate."""
+        prompt = usage.prompt_tokens if usage else prompt_tokens
+        produced = usage.completion_tokens if usage else count_tokens(text)
+        self.usage.record(latency, prompt_tokens=prompt, completion_tokens=produced)
+        return prompt, produced
 
     def _completion(self, response: Any, prompt_tokens: int, latency: float) -> Completion:
         choice = response.choices[0]
         text = (choice.message.content or "").strip()  # the simulator's texts are stripped too
-        usage = getattr(response, "usage", None)
-        prompt = usage.prompt_tokens if usage else prompt_tokens
-        produced = usage.completion_tokens if usage else count_tokens(text)
-        self.usage.record(latency, prompt_tokens=prompt, completion_tokens=produced)
+        prompt, produced = self._record_answer(getattr(response, "usage", None), prompt_tokens,
+                                               text, latency)
         return Completion(text=text, model=response.model or self._model, prompt_tokens=prompt,
                           completion_tokens=produced,
                           request_id=getattr(response, "_request_id", None) or response.id,
@@ -211,7 +195,7 @@ class _RealBase:
               tokens_received: int | None = None) -> BaseException:
         mapped = map_error(error, tokens_received=tokens_received)
         if isinstance(mapped, (LLMError, TimeoutError)):
-            _record_failure(self.usage, mapped, clock.now() - start, prompt_tokens)
+            record_failure(self.usage, mapped, clock.now() - start, prompt_tokens)
         return mapped
 
     def __repr__(self) -> str:
@@ -296,9 +280,7 @@ class RealTokenStream(TokenStream):
             raise client._fail(error, start, prompt_tokens, tokens_received=len(self.tokens)) from None
         latency = clock.now() - start
         text = "".join(self.tokens)
-        prompt = usage.prompt_tokens if usage else prompt_tokens
-        produced = usage.completion_tokens if usage else count_tokens(text)
-        client.usage.record(latency, prompt_tokens=prompt, completion_tokens=produced)
+        prompt, produced = client._record_answer(usage, prompt_tokens, text, latency)
         self.completion = Completion(text=text.strip(), model=model, prompt_tokens=prompt,
                                      completion_tokens=produced,
                                      request_id=self.request_id or "", latency=latency,
@@ -352,10 +334,7 @@ class OpenAICompatibleLLMSync(_RealBase):
                             yield piece
         except Exception as error:
             raise self._fail(error, start, prompt_tokens, tokens_received=len(received)) from None
-        text = "".join(received)
-        self.usage.record(clock.now() - start,
-                          prompt_tokens=usage.prompt_tokens if usage else prompt_tokens,
-                          completion_tokens=usage.completion_tokens if usage else count_tokens(text))
+        self._record_answer(usage, prompt_tokens, "".join(received), clock.now() - start)
 
     def close(self) -> None:
         self._client.close()

@@ -7,6 +7,7 @@ instead (introduced in lesson 01, where the simulated LLM's determinism is shown
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 from functools import lru_cache
 
@@ -65,10 +66,5 @@ class Draws:
 
 @lru_cache(maxsize=64)
 def _coprime_strides(n: int) -> tuple[int, ...]:
-    return tuple(s for s in range(1, max(n, 2)) if _gcd(s, n) == 1) or (1,)
+    return tuple(s for s in range(1, max(n, 2)) if math.gcd(s, n) == 1) or (1,)
 
-
-def _gcd(a: int, b: int) -> int:
-    while b:
-        a, b = b, a % b
-    return a

@@ -44,7 +44,7 @@ from starlette.responses import Response
 
 from . import clock
 from .config import DEFAULT_MODEL
-from .faults import OUTCOMES, SCRIPTED_RETRY_AFTER, BadRequestError, FaultPlan, RateLimitError
+from .faults import OUTCOMES, BadRequestError, FaultPlan, RateLimitError
 from .llm import ERROR_LATENCY, CallPlan, LLMEngine
 from .presets import PRESETS
 from .ratelimit import RateLimits
@@ -521,8 +521,7 @@ class ChatCompletions:
             raise APIError(error.status_code, str(error), type="server_error",
                            headers={"x-request-id": plan.request_id, "x-should-retry": "true"})
         if outcome == "rate_limit":
-            err = RateLimitError(f"Rate limit reached for requests on {plan.model} (scripted fault)",
-                                 retry_after=SCRIPTED_RETRY_AFTER, request_id=plan.request_id)
+            err = engine.failure_for(plan)
             engine.record_failure(err, clock.now() - course_start, plan.prompt_tokens)
             raise _rate_limit_error(err, bucket)
         state.stats.statuses[200] += 1

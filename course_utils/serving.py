@@ -39,7 +39,10 @@ _live: set["ServerProcess"] = set()
 
 
 class ServerStartError(RuntimeError):
-    """The server did not come up; the message ends with what it wrote to stderr."""
+    """A course server did not come up (port taken, startup failed, ...); the message says why.
+
+    For the server subprocess, the message ends with what it wrote to stderr.
+    """
 
 
 def server_args(*, model: str | None = None, seed: int | None = None, host: str = "127.0.0.1",

@@ -91,12 +91,11 @@ _FACT_TOKENS = [_pretokenize(t) for t in _FACTS]
 class _Terms:
     """The prompt's key terms as token lists, ready to drop into corpus sentences."""
 
-    __slots__ = ("words", "tokens", "counts")
+    __slots__ = ("tokens", "counts")
 
-    def __init__(self, words: list[str]) -> None:
+    def __init__(self, words: tuple[str, ...]) -> None:
         a = words[0]
         b = words[1] if len(words) > 1 else "the wider system"
-        self.words = words
         self.tokens = {"a": split_tokens(a), "A": split_tokens(a[:1].upper() + a[1:]), "b": split_tokens(b)}
         self.counts = {k: len(v) for k, v in self.tokens.items()}
 
@@ -120,7 +119,7 @@ class _Terms:
 
 @lru_cache(maxsize=1024)
 def _terms_for(words: tuple[str, ...]) -> _Terms:
-    return _Terms(list(words))
+    return _Terms(words)
 
 
 class Answer:

@@ -75,14 +75,10 @@ class LearnerResult:
 # ----------------------------------------------------------------------------- reading submissions
 
 
-def _wanted(names: list[str]) -> set[str]:
-    return set(names)
-
-
 def read_folder(path: Path, names: list[str]) -> Submission:
     """Find the expected files (shallowest match, depth <= MAX_DEPTH), never following links."""
     sub = Submission(path.name, "folder")
-    wanted = _wanted(names)
+    wanted = set(names)
     found: dict[str, tuple[int, Path]] = {}
     root_depth = len(path.parts)
     for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
@@ -131,7 +127,7 @@ def read_zip(path: Path, names: list[str]) -> Submission:
     per-file size checked both as declared and while decompressing (zip bombs).
     """
     sub = Submission(path.stem, "zip")
-    wanted = _wanted(names)
+    wanted = set(names)
     try:
         if path.stat().st_size > MAX_ZIP_BYTES:
             sub.notes.append(f"the zip is larger than {MAX_ZIP_BYTES // (1024 * 1024)} MB and was not opened")

@@ -44,7 +44,7 @@ async def test_student_report_calls_tools_concurrently(probe, ex):
     assert probe.peak == 3, (f"At most {probe.peak} tool call(s) were running at the same time; all three "
                              f"should be in flight together. Are you awaiting each call before starting the next?")
     assert t.elapsed <= 1.3 * slowest([7]), (
-        f"One report took {t.elapsed:.2f} course s; the slowest tool takes {slowest([7]):.2f}. "
+        f"One report took {t.elapsed:.2f} s; the slowest tool takes {slowest([7]):.2f}. "
         f"The calls should run at the same time.")
 
 
@@ -59,7 +59,7 @@ async def test_class_report_is_concurrent_and_ordered(probe, ex):
     assert reports == [expected(i) for i in ids], "Some reports hold the wrong data."
     ideal = slowest(ids)
     assert t.elapsed <= 1.5 * ideal, (
-        f"Ten reports took {t.elapsed:.2f} course s; all at once they take about {ideal:.2f}. "
+        f"Ten reports took {t.elapsed:.2f} s; all at once they take about {ideal:.2f}. "
         f"Are the students handled one after the other?")
     assert probe.peak == 3 * len(ids), (
         f"At most {probe.peak} tool calls ran at once; with every student at the same time there "

@@ -1,5 +1,5 @@
 # Exercise stub generated from solutions/ex05_first_good_answer.py: write your code where it raises NotImplementedError.
-"""Lesson 05 · Ask several models, keep the first good answer, cancel the rest.
+"""Lesson 05 (Many at once) · Ask several models, keep the first good answer, cancel the rest.
 
 Latency varies a lot between models and between calls. A common trick is to send the same
 prompt to several models at once and use whichever good answer arrives first. The slower calls
@@ -25,18 +25,6 @@ import asyncio
 from typing import Callable
 
 from course_utils.llm import Completion
-
-HINTS = [
-    "You need to react to whichever call finishes first, again and again, and keep the handles "
-    "of the others so you can cancel them. Tasks give you those handles.",
-    "asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED) returns (done, pending) as soon as "
-    "at least one task finishes. Loop until you find a good one or nothing is pending. Put the "
-    "cancelling in a `finally:` so it also runs on errors and on cancellation.",
-    "tasks = [asyncio.create_task(m.complete(prompt)) for m in llms]; try: pending = set(tasks); "
-    "while pending: done, pending = await asyncio.wait(pending, return_when=FIRST_COMPLETED); "
-    "for t in done: ...; raise NoGoodAnswer(errors) finally: for t in tasks: t.cancel(); "
-    "await asyncio.gather(*tasks, return_exceptions=True)",
-]
 
 
 class NoGoodAnswer(Exception):

@@ -11,7 +11,7 @@ from course_utils import checker
 from course_utils.checker import check, hint
 from course_utils.exercises import EXERCISES_DIR, SOLUTIONS_DIR, fresh_stub, hints_of
 
-NAME = "ex06_rate_limit"
+NAME = "ex07_rate_limit"
 STUB_LINE = "raise NotImplementedError("
 
 
@@ -121,7 +121,7 @@ def test_missing_file_and_unknown_name(tmp_path):
     assert not result.passed and any("reset" in n for n in result.notes)
     assert all("missing" in r.message for r in result.results)
     unknown = check("ex06_rate_limt", show=False)
-    assert not unknown.passed and "Did you mean 'ex06_rate_limit'" in unknown.notes[0]
+    assert not unknown.passed and "Did you mean 'ex07_rate_limit'" in unknown.notes[0]
 
 
 def test_hints_come_in_tiers(capsys):
@@ -147,7 +147,7 @@ def test_hints_are_read_without_running_code(tmp_path, monkeypatch):
     assert hint(NAME, 1, show=False).text == hints_of(NAME)[0]
 
 
-@pytest.mark.parametrize("name", ["ex07_retry", "ex08_pipeline"])
+@pytest.mark.parametrize("name", ["ex10_retry", "ex11_pipeline"])
 def test_no_leak_in_other_exercises(name):
     result = check(name, directory=EXERCISES_DIR, show=False)
     assert not result.passed

@@ -3,13 +3,16 @@
 Read with ast, never imported. Only the last tier may come close to the answer."""
 
 HINTS = [
-    "You need to react to whichever call finishes first, again and again, and keep the handles "
-    "of the others so you can cancel them. Tasks give you those handles.",
-    "asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED) returns (done, pending) as soon as "
-    "at least one task finishes. Loop until you find a good one or nothing is pending. Put the "
-    "cancelling in a `finally:` so it also runs on errors and on cancellation.",
-    "tasks = [asyncio.create_task(m.complete(prompt)) for m in llms]; try: pending = set(tasks); "
-    "while pending: done, pending = await asyncio.wait(pending, return_when=FIRST_COMPLETED); "
-    "for t in done: ...; raise NoGoodAnswer(errors) finally: for t in tasks: t.cancel(); "
-    "await asyncio.gather(*tasks, return_exceptions=True)",
+    "Keep the calls as tasks, so you can watch them and cancel them. Each round: maybe start the "
+    "next model, then wait until a call finishes *or* `stagger` seconds pass, whichever comes first.",
+    "asyncio.wait(pending, timeout=stagger, return_when=asyncio.FIRST_COMPLETED) returns (done, "
+    "pending): an empty `done` means the time passed. Whatever happened, unless you found a good "
+    "answer, the next round starts the next model. Cancel every task in a `finally:` block, so it "
+    "also happens on errors and on cancellation from outside.",
+    "waiting = list(llms); tasks = []; pending = set(); try: while waiting or pending: if waiting: "
+    "start waiting.pop(0).complete(prompt) as a task (add it to tasks and pending); done, pending = "
+    "await asyncio.wait(pending, timeout=stagger if waiting else None, return_when=FIRST_COMPLETED); "
+    "for t in done: record t.exception() or return a good t.result() -- then raise "
+    "NoGoodAnswer(errors); finally: cancel every task and await asyncio.gather(*tasks, "
+    "return_exceptions=True)",
 ]

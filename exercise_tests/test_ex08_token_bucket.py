@@ -28,7 +28,8 @@ def check_window(times: list[float], rate: float, capacity: float) -> None:
     count, width, allowed = worst_window(times, rate, capacity)
     assert count <= allowed, (
         f"{count} calls got through within {width:.2f} s, but rate={rate:g}/s with "
-        f"capacity={capacity:g} allows at most {int(allowed)}. Refill by elapsed time and take one token per call.")
+        f"capacity={capacity:g} allows at most {int(allowed)}. Refill by elapsed time, never above capacity, take "
+        f"one token per call, and check again after every wait (another task may have taken the token).")
 
 
 async def test_burst_then_steady_rate(ex):
@@ -80,3 +81,20 @@ async def test_keeps_a_provider_happy(ex):
     await asyncio.gather(*(call(i) for i in range(10)))
     refused = llm.usage.errors.get("rate_limit", 0)
     assert refused == 0, f"The provider refused {refused} call(s) with a 429: the limiter let too many through."
+
+
+async def test_an_idle_bucket_holds_at_most_capacity(ex):
+    """After a long pause the bucket is full, not overfull: the next burst is at most `capacity`."""
+    limiter = ex.RateLimiter(rate=2.0, capacity=3)
+    times: list[float] = []
+    for _ in range(3):
+        await limiter.acquire()
+        times.append(now())
+    await asyncio.sleep(20.0)  # 40 tokens' worth of time: the bucket still holds only 3
+
+    async def caller():
+        await limiter.acquire()
+        times.append(now())
+
+    await asyncio.gather(*(caller() for _ in range(8)))
+    check_window(times[3:], 2.0, 3)

@@ -35,28 +35,29 @@ class RateLimiter:
         self.rate = float(rate)
         self.capacity = float(capacity)
         self._tokens = float(capacity)
-        self._updated = asyncio.get_running_loop().time()
-        self._lock = asyncio.Lock()
+        self._updated: float | None = None  # loop time of the last top-up (set on first use)
         # END SOLUTION
 
     def _refill(self) -> None:
         """Add the tokens that dripped in since the last top-up."""
         # BEGIN SOLUTION
         now = asyncio.get_running_loop().time()
-        self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
+        if self._updated is not None:
+            self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
         self._updated = now
         # END SOLUTION
 
     async def acquire(self) -> None:
         """Wait until a token is available, then take it."""
         # BEGIN SOLUTION
-        async with self._lock:
-            while True:
-                self._refill()
-                if self._tokens >= 1:
-                    self._tokens -= 1
-                    return
-                await asyncio.sleep((1 - self._tokens) / self.rate)
+        while True:
+            # No await between the check and the take: no other task can run in between, so no
+            # lock is needed. After sleeping, check again -- another task may have taken the token.
+            self._refill()
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return
+            await asyncio.sleep((1 - self._tokens) / self.rate)
         # END SOLUTION
 
     async def __aenter__(self) -> "RateLimiter":

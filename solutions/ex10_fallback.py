@@ -14,6 +14,10 @@ Write ``answer_with_fallback(primary, secondary, prompt, timeout=2.0)``:
    with the same time limit, and return its answer.
 3. If the secondary fails too, its error (an ``LLMError``, or ``TimeoutError``) reaches the caller.
 4. A timed-out call must really be stopped (cancelled), not left running in the background.
+5. Fall back only for those two reasons. Any other exception from the primary is a bug, not an
+   outage: it reaches the caller, and the secondary is not called. If the caller cancels
+   ``answer_with_fallback`` (its own deadline, a user who left), the cancellation goes through:
+   no fallback call is made.
 """
 
 from __future__ import annotations

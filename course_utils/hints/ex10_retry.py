@@ -3,13 +3,16 @@
 Read with ast, never imported. Only the last tier may come close to the answer."""
 
 HINTS = [
-    "A for loop over range(attempts) with a try/except inside is the skeleton: return on success, "
-    "decide in the except block whether to give up (not retryable, or no attempts left) or wait.",
-    "The cap for retry k is min(max_delay, base_delay * 2 ** (k - 1)); random.uniform(0, cap) "
-    "picks the jittered wait. For a RateLimitError, use max(that wait, error.retry_after). "
-    "A bare `raise` inside the except block re-raises the current error.",
-    "for attempt in range(attempts): try: return await llm.complete(prompt) except LLMError as e: "
-    "if not e.retryable or attempt == attempts - 1: raise; delay = random.uniform(0, "
-    "min(max_delay, base_delay * 2 ** attempt)); if isinstance(e, RateLimitError): delay = "
-    "max(delay, e.retry_after); await asyncio.sleep(delay)",
+    "Two deadlines nest: one `async with asyncio.timeout(...)` around the whole retry loop (the "
+    "budget), and one around each single call inside it (the attempt). asyncio.timeout(None) "
+    "means no limit, so the parameters can go straight in.",
+    "Inside the loop, catch (LLMError, TimeoutError): a TimeoutError there is the *attempt's* "
+    "deadline. When the *budget* expires, what reaches your except clause is a CancelledError -- "
+    "not an Exception, so do not catch it: let it out, and the outer timeout turns it into "
+    "TimeoutError. Sleep for the backoff after the except block.",
+    "async with asyncio.timeout(budget): for attempt in range(attempts): try: async with "
+    "asyncio.timeout(attempt_timeout): return await llm.complete(prompt) / except (LLMError, "
+    "TimeoutError) as error: re-raise unless retryable and attempts are left; delay = "
+    "random.uniform(0, min(max_delay, base_delay * 2 ** attempt)), at least error.retry_after "
+    "after a 429 -- then await asyncio.sleep(delay)",
 ]

@@ -11,7 +11,11 @@ Your task
 Write ``run_pool(jobs, handler, workers=3)``:
 
 * put every job on an ``asyncio.Queue``; start exactly ``workers`` worker tasks (not one task per
-  job) that repeatedly take a job and ``await handler(job)``;
+  job) that repeatedly take a job and ``await handler(job)``. (A worker may run each job in a task
+  of its own and await it, e.g. to give it a name; what matters is that the number of tasks alive
+  at once stays about ``workers`` whatever the number of jobs);
+* exactly ``workers`` jobs run at once while jobs are waiting, and a worker takes the next job
+  as soon as it is free;
 * return the results in the order of ``jobs``; if ``handler`` raises an ``Exception`` for a job,
   the exception object becomes that job's result and the pool carries on;
 * shut down cleanly: when ``run_pool`` returns -- or is cancelled -- no worker is left running.

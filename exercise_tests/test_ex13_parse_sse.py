@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from _helpers import expect_raises
 
 from course_utils.faults import StreamInterrupted
 
@@ -73,7 +74,11 @@ async def test_skips_comments_blank_lines_and_empty_chunks(ex):
 async def test_data_without_space(ex):
     """`data:{...}` (no space after the colon) is a data line too."""
     lines = [line.replace("data: ", "data:", 1) for line in event_lines(extras=False)]
-    text = await ex.sse_text(Lines(lines))
+    try:
+        text = await ex.sse_text(Lines(lines))
+    except StreamInterrupted:
+        raise AssertionError("With lines like `data:{...}` your code found no [DONE] and raised "
+                             "StreamInterrupted: the space after the colon is optional.") from None
     assert text.strip() == "".join(TOKENS).strip(), f"With 'data:' and no space, expected {''.join(TOKENS)!r}, got {text!r}."
 
 
@@ -89,7 +94,8 @@ async def test_stops_at_done(ex):
 async def test_cut_stream_raises(ex, cut_after):
     """Lines that end without [DONE] mean a cut connection: StreamInterrupted with the count."""
     lines = event_lines(TOKENS[:cut_after], done=False, extras=False)[:-2]   # no finish chunk either
-    with pytest.raises(StreamInterrupted) as info:
+    with expect_raises(StreamInterrupted, "StreamInterrupted when the lines run out before [DONE] (the "
+                       "connection was cut: the text so far is not the whole answer)") as info:
         await ex.sse_text(Lines(lines))
     assert info.value.tokens_received == cut_after, (
         f"tokens_received should be {cut_after} (content pieces received), got {info.value.tokens_received}.")

@@ -3,14 +3,14 @@
 Read with ast, never imported. Only the last tier may come close to the answer."""
 
 HINTS = [
-    "Three pieces from the lesson: one request per question with client.post(...), a way to let "
-    "only `limit` of them run at once, and gather to collect the answers in order.",
-    "Create an asyncio.Semaphore(limit). In a helper coroutine, `async with semaphore:` around "
-    "`await client.post(\"/chat/completions\", json=body)`; then raise_for_status() and read "
-    "response.json()[\"choices\"][0][\"message\"][\"content\"]. Gather the helpers.",
-    "slots = asyncio.Semaphore(limit); async def ask(q): async with slots: r = await "
-    "client.post(\"/chat/completions\", json={\"model\": settings().model, \"messages\": "
-    "[{\"role\": \"user\", \"content\": q}]}); r.raise_for_status(); return "
-    "r.json()[\"choices\"][0][\"message\"][\"content\"] -- return list(await "
+    "One asyncio.Semaphore(limit) shared by all the requests gives a sliding window: a request "
+    "takes a slot when one is free, whatever the others are doing. Gather one small coroutine per "
+    "question.",
+    "Inside `async with slots:`, put `async with asyncio.timeout(timeout):` around the POST only, "
+    "in a try/except TimeoutError that returns None. Outside the slot, call "
+    "response.raise_for_status() and read response.json()['choices'][0]['message']['content'].",
+    "async def ask(q): body = {...}; async with slots: try: async with asyncio.timeout(timeout): "
+    "response = await client.post('/chat/completions', json=body) except TimeoutError: return "
+    "None -- then response.raise_for_status(); return the content; and return list(await "
     "asyncio.gather(*(ask(q) for q in questions)))",
 ]

@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+from _helpers import expect_raises
 
 EXERCISE = "ex14_offload"
 #: Real seconds each blocking call takes (these tests run on the real clock: threads really sleep).
@@ -88,5 +89,5 @@ async def test_loop_keeps_running(ex):
 
 async def test_errors_reach_the_caller(ex):
     """If fn raises, gather_blocking raises that error."""
-    with pytest.raises(ValueError):
+    with expect_raises(ValueError, "the ValueError raised by fn(3) to reach the caller"):
         await ex.gather_blocking(Blocking(fail_on=3), list(range(6)), 3)

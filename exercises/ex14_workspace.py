@@ -1,20 +1,34 @@
 # Exercise stub generated from solutions/ex14_workspace.py: write your code where it raises NotImplementedError.
-"""Lesson 14 (Sync meets async) · A private workspace per agent, always cleaned up.
+"""Lesson 14 (Sync meets async) · Fix a workspace manager that leaks and blocks.
 
-Each agent gets its own scratch directory for notes and downloads, so concurrent agents never
-see each other's files; and the directory must disappear when the agent is done -- also when
-it crashes or is cancelled halfway.
+Each agent gets its own scratch directory for notes and downloads. A colleague wrote::
+
+    @asynccontextmanager
+    async def workspace(name):
+        directory = Path(tempfile.gettempdir()) / f"agent-{name}"
+        directory.mkdir(exist_ok=True)
+        yield directory
+        shutil.rmtree(directory)
+
+It works in a quick try, and has three bugs that show up in production:
+
+* two agents with the same name share one directory, and a directory left over from a crashed
+  run is handed out again, files and all;
+* when the agent raises or is cancelled inside the ``async with`` block, the code after
+  ``yield`` never runs: the directory stays on disk;
+* ``shutil.rmtree`` is a blocking call: removing a big directory freezes the event loop, and
+  with it every other agent.
 
 Your task
 ---------
-Write the async context manager ``workspace(name)``, used as
+Write a fixed async context manager ``workspace(name)``, used as
 ``async with workspace("ada") as directory: ...``:
 
-* on entry, create a **new, empty** directory (a ``pathlib.Path``) whose name contains
-  ``name`` (``tempfile.mkdtemp(prefix=...)`` does it), and yield it;
+* on entry, create a **new, empty** directory of its own (a ``pathlib.Path``) whose name
+  contains ``name`` -- ``tempfile.mkdtemp(prefix=...)`` does that -- and yield it;
 * on exit, remove it with everything inside -- after a normal exit, after an exception (which
   must still reach the caller) and after a cancellation;
-* don't block the loop while removing a big directory: run ``shutil.rmtree`` in a thread.
+* remove it without blocking the event loop: run ``shutil.rmtree`` in a worker thread.
 """
 
 from __future__ import annotations

@@ -1,22 +1,36 @@
-"""Lesson 15 (Pitfalls) · Count tokens in a shared store without losing updates.
+"""Lesson 15 (Pitfalls) · Fix a token budget that agents overspend together.
 
-Every agent adds the tokens it used to a total kept in an external store (think Redis or a
-database: ``await store.get()`` and ``await store.set(value)`` are round trips). This version
-loses updates when agents run concurrently::
+A team of agents shares a monthly token budget, kept in an external store (think Redis or a
+database: ``await store.get()`` and ``await store.set(value)`` are network round trips; the
+store has no atomic increment). Before each LLM call an agent asks the tracker for the tokens it
+needs. A colleague wrote::
 
-    async def add(self, tokens):
-        current = await self.store.get()
-        await self.store.set(current + tokens)   # others may have written since our get
+    class UsageTracker:
+        def __init__(self, store, limit):
+            self.store, self.limit = store, limit
+
+        async def add(self, tokens):
+            used = await self.store.get()
+            if used + tokens > self.limit:      # check ...
+                return False
+            await self.store.set(used + tokens)  # ... act: but other agents ran at the await
+            return True
+
+Run alone it is right. Run by twenty agents at once, it approves far more than the budget and
+loses updates: every agent reads the same ``used``, finds room, and writes its own total.
 
 Your task
 ---------
-Finish ``UsageTracker`` so that concurrent ``add`` calls never lose an update:
+Fix ``UsageTracker`` so that concurrent ``add`` calls behave as if they ran one at a time:
 
-* ``add(tokens)`` reads the total from ``self.store`` and writes the new total back (the store
-  has no atomic increment);
+* ``add(tokens)`` reads the total from ``self.store``; if ``total + tokens`` would exceed
+  ``self.limit`` it returns ``False`` and writes nothing; otherwise it writes the new total and
+  returns ``True``;
+* no update is ever lost, and the total never exceeds ``limit``, however many agents call
+  ``add`` at the same time;
 * two trackers on **different** stores must not slow each other down (one lock per tracker,
-  not one for the whole program), and a tracker must work in any event loop (create the lock in
-  ``__init__``, not at module level);
+  not one for the whole program), and a tracker must work in any event loop (create what you
+  need in ``__init__``, not at module level);
 * if the store fails (``get`` or ``set`` raises), the error reaches the caller and the tracker
   keeps working for the next ``add``.
 """
@@ -27,18 +41,22 @@ import asyncio
 
 
 class UsageTracker:
-    """Adds token counts to a shared store; safe when many agents call ``add`` at once."""
+    """Adds token counts to a shared store within a limit; safe when many agents call ``add`` at once."""
 
-    def __init__(self, store) -> None:
+    def __init__(self, store, limit: int) -> None:
         self.store = store
+        self.limit = limit
         # BEGIN SOLUTION
         self._lock = asyncio.Lock()
         # END SOLUTION
 
-    async def add(self, tokens: int) -> None:
-        """Add ``tokens`` to the store's total."""
+    async def add(self, tokens: int) -> bool:
+        """Add ``tokens`` to the store's total if it stays within ``limit``; return whether it did."""
         # BEGIN SOLUTION
-        async with self._lock:
-            current = await self.store.get()
-            await self.store.set(current + tokens)
+        async with self._lock:  # the check and the write must see no other agent in between
+            used = await self.store.get()
+            if used + tokens > self.limit:
+                return False
+            await self.store.set(used + tokens)
+            return True
         # END SOLUTION

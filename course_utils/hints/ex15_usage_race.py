@@ -3,10 +3,13 @@
 Read with ast, never imported. Only the last tier may come close to the answer."""
 
 HINTS = [
-    "Between `await self.store.get()` and `await self.store.set(...)` other agents run. What "
-    "asyncio primitive lets only one coroutine at a time be inside a block?",
-    "Create `self._lock = asyncio.Lock()` in __init__, and put both store calls inside "
-    "`async with self._lock:` in add. `async with` releases the lock even when the store raises.",
-    "__init__: self.store = store; self._lock = asyncio.Lock() -- add: async with self._lock: "
-    "current = await self.store.get(); await self.store.set(current + tokens)",
+    "A race between tasks needs an await in the middle: here there are two, between reading the "
+    "total, deciding, and writing it back. What must no other agent do while one agent is between "
+    "its get() and its set()?",
+    "Make the read, the check and the write one step: hold an asyncio.Lock from before get() to "
+    "after set(). Create it in __init__, so each tracker has its own; `async with` releases it "
+    "even when the store raises.",
+    "__init__: self._lock = asyncio.Lock(). add: async with self._lock: used = await "
+    "self.store.get(); if used + tokens > self.limit: return False; await self.store.set(used + "
+    "tokens); return True",
 ]

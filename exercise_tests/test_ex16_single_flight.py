@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 
-import pytest
 from _helpers import FakeLLM, Timer, assert_no_leftovers
 
 from course_utils.faults import ServerError
@@ -58,6 +58,11 @@ async def test_failure_reaches_every_waiter_and_is_forgotten(ex):
     assert llm.calls == 2 and answer.text, "After a failure, the next call must call fn again (failures are not cached)."
 
 
+SHIELD = ("Cancelling one waiter cancelled the shared call, so the other waiters got a CancelledError "
+          "instead of the answer. Protect the shared call with asyncio.shield: a waiter that gives up "
+          "stops waiting, the call goes on for the others.")
+
+
 async def test_cancelled_waiter_does_not_cancel_the_call(ex):
     """Cancelling one waiter leaves the shared call running for the others."""
     llm = FakeLLM(latency=1.0)
@@ -66,9 +71,84 @@ async def test_cancelled_waiter_does_not_cancel_the_call(ex):
     second = asyncio.create_task(flight.do("k", functools.partial(llm.complete, "k")))
     await asyncio.sleep(0)
     first.cancel()
-    answer = await second
+    try:
+        answer = await second
+    except asyncio.CancelledError:
+        if asyncio.current_task().cancelling():  # the test itself is being stopped
+            raise
+        raise AssertionError(SHIELD) from None
     assert answer.text == "answer from fake", f"The remaining waiter should get the answer, got {answer!r}."
-    assert llm.cancelled == 0, "Cancelling one waiter cancelled the shared call: protect it with asyncio.shield."
-    with pytest.raises(asyncio.CancelledError):
-        await first
+    assert llm.cancelled == 0, SHIELD
+    await asyncio.wait([first])
+    assert first.cancelled(), "The cancelled waiter itself should end cancelled."
+    await assert_no_leftovers("SingleFlight.do")
+
+
+async def test_cancelling_the_first_caller_keeps_the_flight(ex):
+    """After the caller that started the call is cancelled, new callers still join the same call."""
+    llm = FakeLLM(latency=2.0)
+    flight = ex.SingleFlight()
+    first = asyncio.create_task(flight.do("k", functools.partial(llm.complete, "k")))
+    await asyncio.sleep(0.5)
+    first.cancel()
+    await asyncio.wait([first])
+    late = asyncio.create_task(flight.do("k", functools.partial(llm.complete, "k")))
+    try:
+        answer = await late
+    except asyncio.CancelledError:
+        raise AssertionError(SHIELD) from None
+    assert llm.calls == 1, (
+        f"The first caller was cancelled while its call was in flight, and a caller arriving then made "
+        f"call number {llm.calls}. The bookkeeping must follow the call, not the caller that started "
+        f"it: forget the key when the call finishes (a done callback on the call's task), not in the "
+        f"first caller's finally block.")
+    assert answer.text == "answer from fake", f"The late caller should get the shared answer, got {answer!r}."
+    await assert_no_leftovers("SingleFlight.do")
+
+
+async def test_failure_after_the_first_caller_left_is_forgotten(ex):
+    """The first caller is cancelled, then the call fails: the failure is not remembered for ever."""
+    llm = FakeLLM(latency=0.5, errors=[ServerError("boom")], error_latency=2.0)
+    flight = ex.SingleFlight()
+    first = asyncio.create_task(flight.do("k", functools.partial(llm.complete, "k")))
+    second = asyncio.create_task(flight.do("k", functools.partial(llm.complete, "k")))
+    await asyncio.sleep(0.5)
+    first.cancel()
+    results = await asyncio.gather(first, second, return_exceptions=True)
+    assert isinstance(results[1], ServerError), (
+        f"The remaining waiter should get the ServerError, got {results[1]!r}."
+        + (" " + SHIELD if isinstance(results[1], asyncio.CancelledError) else ""))
+    try:
+        answer = await asyncio.wait_for(flight.do("k", functools.partial(llm.complete, "k")), 5.0)
+    except ServerError:
+        answer = None
+    assert llm.calls == 2 and answer is not None, (
+        "After the shared call failed, the next do() got the old failure instead of a new call: the "
+        "key was never forgotten, because the cleanup ran in the first caller, which had been "
+        "cancelled. Forget the key when the call itself finishes (a done callback), whoever waits.")
+
+
+async def test_every_waiter_cancelled(ex):
+    """All waiters give up: the call finishes on its own, its error is retrieved, the key is freed."""
+    loop = asyncio.get_running_loop()
+    complaints: list[str] = []
+    loop.set_exception_handler(lambda lp, ctx: complaints.append(ctx.get("message", "")))
+    try:
+        llm = FakeLLM(latency=0.5, errors=[ServerError("boom")], error_latency=1.0)
+        flight = ex.SingleFlight()
+        waiters = [asyncio.create_task(flight.do("k", functools.partial(llm.complete, "k"))) for _ in range(3)]
+        await asyncio.sleep(0.2)
+        for waiter in waiters:
+            waiter.cancel()
+        await asyncio.wait(waiters)
+        await asyncio.sleep(2.0)  # the shared call fails meanwhile, with nobody waiting
+        gc.collect()
+        await asyncio.sleep(0)
+        answer = await asyncio.wait_for(flight.do("k", functools.partial(llm.complete, "k")), 5.0)
+    finally:
+        loop.set_exception_handler(None)
+    assert all(w.cancelled() for w in waiters), "Every cancelled waiter should end cancelled."
+    assert llm.calls == 2 and answer.text, "Once the abandoned call ended, the next do() should call fn again."
+    assert not complaints, (f"asyncio complained: {complaints[0]} -- when nobody is left waiting, the "
+                            f"shared call's error must still be retrieved (task.exception() in a done callback).")
     await assert_no_leftovers("SingleFlight.do")

@@ -54,6 +54,13 @@ def _location(exc: BaseException) -> str:
     return found
 
 
+def _raised_in_learner_file(exc: BaseException) -> bool:
+    """Was ``exc`` raised by a line of the learner's own file (their own ``assert``)?"""
+    frames = traceback.extract_tb(exc.__traceback__)
+    folder = _exercises_dir()
+    return bool(frames and folder and str(Path(frames[-1].filename).resolve()).startswith(folder))
+
+
 def _clip(text: str, limit: int = MAX_MESSAGE) -> str:
     text = text.strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -117,6 +124,10 @@ def message_for(exc: BaseException, doc: str = "") -> str:
     if kind == "Failed":  # pytest.raises / pytest.fail
         text = str(getattr(leaf, "msg", "") or leaf)
         return _clip(plain(text) or (f"This check failed: {doc}" if doc else "This check failed."))
+    if isinstance(leaf, AssertionError) and _raised_in_learner_file(leaf):
+        text = plain(str(leaf))
+        return _clip(f"An `assert` in your code failed{_location(leaf)}{': ' + text if text else ''}. "
+                     f"Check what it expects against what this check does: {doc or 'see its description'}")
     if isinstance(leaf, AssertionError):
         text = _assertion_text(str(leaf))
         if text:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import traceback
 import warnings
 
 import pytest
@@ -109,6 +110,18 @@ async def test_it_does_not_really_wait(ex):
                              f"Pass a fake sleep (an AsyncMock) to make_agent.")
 
 
+def _what(error: BaseException) -> str:
+    """What the learner's check raised, in words (their own assert, or another error)."""
+    line = ""
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename.endswith(f"{EXERCISE}.py"):
+            line = f" at line {frame.lineno} of your file"
+    if isinstance(error, AssertionError):
+        text = str(error).strip()
+        return f"one of your asserts failed{line}{': ' + text if text else ''}"
+    return f"it raised {type(error).__name__}{line}: {error}"
+
+
 @pytest.mark.parametrize("bug", list(BUGS))
 async def test_it_catches_the_bug(ex, bug):
     """Each buggy agent makes the check raise (and the correct agent still passes it)."""
@@ -117,8 +130,8 @@ async def test_it_catches_the_bug(ex, bug):
     except NotImplementedError:
         raise
     except Exception as error:
-        pytest.fail(f"Your check rejects a correct agent ({type(error).__name__}: {error}); a check "
-                    f"that fails everything catches nothing. Make it pass the correct agent first.")
+        pytest.fail(f"Your check rejects a correct agent ({_what(error)}); a check that fails "
+                    f"everything catches nothing. Make it pass the correct agent first.")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # the unawaited sleep warns; that is the bug
         try:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-from _helpers import Timer, assert_no_leftovers
+from _helpers import Timer, assert_no_leftovers, expect_raises
 
 from course_utils.faults import RateLimitError, ServerError
 
@@ -25,7 +24,7 @@ async def test_raises_scripted_exceptions_and_carries_on(ex):
     """An exception in the script is raised at its step; the next step still answers."""
     boom = ServerError("503")
     llm = ex.ScriptedLLM(boom, "recovered")
-    with pytest.raises(ServerError) as info:
+    with expect_raises(ServerError, "the scripted ServerError to be raised at its step") as info:
         await llm.complete("q")
     assert info.value is boom, "Raise the very exception object from the script."
     answer = await llm.complete("q again")
@@ -35,7 +34,7 @@ async def test_raises_scripted_exceptions_and_carries_on(ex):
 async def test_records_every_prompt(ex):
     """Prompts are recorded in order, including the call that raised."""
     llm = ex.ScriptedLLM(RateLimitError("slow down", retry_after=1.0), "ok")
-    with pytest.raises(RateLimitError):
+    with expect_raises(RateLimitError, "the scripted RateLimitError to be raised at its step"):
         await llm.complete("first prompt")
     await llm.complete([{"role": "user", "content": "second"}])
     assert llm.prompts == ["first prompt", [{"role": "user", "content": "second"}]], (
@@ -47,7 +46,7 @@ async def test_counts_calls_and_remaining(ex):
     llm = ex.ScriptedLLM("a", ServerError("x"), "c")
     assert (llm.calls, llm.remaining) == (0, 3), f"A fresh fake: calls 0, remaining 3; got {llm.calls}, {llm.remaining}."
     await llm.complete("1")
-    with pytest.raises(ServerError):
+    with expect_raises(ServerError, "the scripted ServerError to be raised at step 2"):
         await llm.complete("2")
     assert (llm.calls, llm.remaining) == (2, 1), (
         f"After two calls: calls 2, remaining 1; got calls={llm.calls}, remaining={llm.remaining}.")
@@ -58,7 +57,7 @@ async def test_an_exhausted_script_says_so(ex):
     llm = ex.ScriptedLLM("only", "two")
     await llm.complete("1")
     await llm.complete("2")
-    with pytest.raises(ex.ScriptExhausted) as info:
+    with expect_raises(ex.ScriptExhausted, "ScriptExhausted for a call beyond the script") as info:
         await llm.complete("3")
     assert "2" in str(info.value), f"Say how many steps the script had; the message was {str(info.value)!r}."
     assert llm.calls == 3, "The extra call still counts as a call (its prompt is recorded too)."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from _helpers import Probe, Timer, assert_no_leftovers
+from _helpers import Probe, Timer, assert_no_leftovers, expect_raises
 
 from course_utils import records, tools
 from course_utils.tools import ToolError
@@ -96,7 +96,8 @@ async def test_tolerant_collects_everything(ex, fakes):
 
 async def test_tolerant_still_cancellable(ex, fakes):
     """Collecting errors must not swallow a cancellation: a caller's timeout still stops everything."""
-    with pytest.raises(TimeoutError):
+    with expect_raises(TimeoutError, "the caller's TimeoutError: collecting errors must not swallow a "
+                       "cancellation"):
         async with asyncio.timeout(0.5):
             await ex.run_tool_calls_tolerant([("slow", {}), ("slow", {})])
     await assert_no_leftovers("run_tool_calls_tolerant")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-import pytest
-from _helpers import Timer, assert_no_leftovers, now
+from _helpers import Timer, assert_no_leftovers, now, expect_raises
 
 
 EXERCISE = "ex18_periodic"
@@ -114,7 +113,7 @@ async def test_a_failing_job_reaches_the_caller(ex):
     job = Job(0.1, fail_on=3)
     stop = asyncio.Event()
     with Timer() as t:
-        with pytest.raises(ValueError):
+        with expect_raises(ValueError, "the job's ValueError to come out of run_every"):
             await ex.run_every(1.0, job, stop)
     assert abs(t.elapsed - 2.0) < EPS, f"The failing call was the third, at 2.0 s; run_every ended at {t.elapsed:.2f}."
 

@@ -117,7 +117,16 @@ async def test_failures_are_counted_and_the_worker_carries_on(ex):
     handle = handler(probe, seconds=0.5, fail={1, 3})
     stop = asyncio.Event()
     stop.set()
-    result = await ex.run_pool(filled(5), handle, stop, workers=1)
+    task = asyncio.create_task(ex.run_pool(filled(5), handle, stop, workers=1))
+    await asyncio.wait([task], timeout=60.0)
+    if not task.done():
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        raise AssertionError(
+            f"run_pool never returned: after item 1 failed, {len(handle.done)} item(s) were handled and "
+            f"the queue was never drained. Catch Exception around handle(item), count it, keep the "
+            f"worker going, and call task_done() in a finally block.")
+    result = task.result()
     assert result == {"handled": 3, "failed": 2}, (
         f"Expected {{'handled': 3, 'failed': 2}}, got {result!r}. Catch Exception around handle(item), count "
         f"it, and keep the worker going (task_done() must still be called).")

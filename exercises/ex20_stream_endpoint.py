@@ -7,17 +7,23 @@ a bug. The capstone's fix: wait for the first token *before* starting the respon
 
 Your task
 ---------
-Write ``make_app(answer) -> FastAPI``. ``answer(question)`` returns an async iterator of text
-tokens (such as an async generator); a refused call raises an ``LLMError`` when the first token
-is requested.
+Write ``make_app(answer) -> FastAPI``. ``answer(question)`` returns an async generator of text
+tokens; a refused call raises an ``LLMError`` when the first token is requested, and a call can
+also break off later, raising an ``LLMError`` after some tokens.
 
 * ``POST /ask`` with the JSON body ``{"question": "..."}`` streams the tokens as the response
   body (``StreamingResponse``, media type ``text/plain``), each token sent as soon as it comes;
 * if getting the first token raises an ``LLMError``, respond with the error's ``status_code``
   (429, 500, 503, ...) and the JSON body ``{"detail": str(error)}`` (``HTTPException`` does
   exactly that), not with a 200;
-* ``GET /metrics`` returns ``{"answered": n, "failed": m}``: requests whose whole answer was
-  streamed, and requests refused with an error status.
+* ``GET /metrics`` returns ``{"answered": n, "failed": m}``. *answered*: requests whose whole
+  answer was streamed to the end -- count one only then, not when the response starts. *failed*:
+  requests refused with an error status, and answers that broke off with an ``LLMError`` after
+  the first token (their 200 was already sent; let the error propagate, so the server drops the
+  connection and the client sees an incomplete response). A client that disconnects mid-stream
+  is neither: the server cancels the streaming, and that ``CancelledError`` must go through;
+* whatever happens (end, error, disconnect), close the token generator (``await
+  tokens.aclose()``), so the model call behind it stops.
 """
 
 from __future__ import annotations

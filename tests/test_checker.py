@@ -120,7 +120,7 @@ def test_missing_file_and_unknown_name(tmp_path):
     result = check(NAME, directory=tmp_path, show=False)
     assert not result.passed and any("reset" in n for n in result.notes)
     assert all("missing" in r.message for r in result.results)
-    unknown = check("ex06_rate_limt", show=False)
+    unknown = check("ex07_rate_limt", show=False)
     assert not unknown.passed and "Did you mean 'ex07_rate_limit'" in unknown.notes[0]
 
 
@@ -135,7 +135,7 @@ def test_hints_come_in_tiers(capsys):
     assert "ask for 1 to 3" in hint(NAME, 9, show=False).text
     check(NAME, show=False)
     assert hint(1, show=False).text == hints[0], "hint(n) refers to the exercise last checked"
-    assert "Did you mean" in hint("ex06_rate_limitt", show=False).text
+    assert "Did you mean" in hint("ex07_rate_limitt", show=False).text
     hint(NAME)  # plain text outside Jupyter
     assert f"Hint 3 of 3 for {NAME}" in capsys.readouterr().out
 

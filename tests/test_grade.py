@@ -77,7 +77,7 @@ def graded(tmp_path_factory):
         f"import pathlib, pytest\npathlib.Path({str(outside / 'ivan')!r}).write_text('pwned')\n"
         "@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n"
         "    rep = (yield).get_result()\n    rep.outcome = 'passed'\n")
-    (subs / "ivan" / "test_ex06_rate_limit.py").write_text("def test_free_points():\n    pass\n")
+    (subs / "ivan" / "test_ex07_rate_limit.py").write_text("def test_free_points():\n    pass\n")
     # Code that plants a conftest in the sandbox and crashes, hoping the restart loads it.
     plant = (
         "import os, pathlib\n"
@@ -107,7 +107,7 @@ def graded(tmp_path_factory):
     before = snapshot(subs)
     hidden = base / "hidden_tests"      # an instructor's extra tests, kept out of the repo
     hidden.mkdir()
-    (hidden / "test_ex06_rate_limit_hidden.py").write_text(
+    (hidden / "test_ex07_rate_limit_hidden.py").write_text(
         "from _helpers import FakeLLM\n\n"
         "async def test_no_prompts(ex):\n"
         "    \"\"\"No prompts: no calls, an empty list.\"\"\"\n"

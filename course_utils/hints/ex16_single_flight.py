@@ -7,7 +7,8 @@ HINTS = [
     "callers find it in the dict and await the same task.",
     "asyncio.create_task(fn()) starts the call; task.add_done_callback(...) is the place to remove "
     "the key from the dict when it finishes (and to call task.exception() if it failed, so the "
-    "error counts as retrieved). Every caller does `return await asyncio.shield(task)`.",
+    "error counts as retrieved) -- not the first caller's code, which may be cancelled while the "
+    "call goes on. Every caller does `return await asyncio.shield(task)`.",
     "task = self._in_flight.get(key); if task is None: task = asyncio.create_task(fn()); "
     "self._in_flight[key] = task; task.add_done_callback(lambda t: (self._in_flight.pop(key, None), "
     "t.cancelled() or t.exception())) -- then return await asyncio.shield(task)",

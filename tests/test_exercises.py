@@ -225,3 +225,12 @@ def solution_lines() -> set[str]:
             elif inside and len(text) >= 24 and not text.startswith(("#", "return", '"""')):
                 lines.add(text)
     return lines
+
+
+def test_stub_messages_are_plain_words(runs):
+    """What a learner reads on an unwritten exercise carries no test-runner jargon."""
+    from course_utils.feedback import JARGON
+
+    _, _, stubs = runs
+    jargon = [(t.nodeid, word) for t in stubs.tests for word in JARGON if word in t.message]
+    assert not jargon, f"runner jargon in a learner-facing message: {jargon[:3]}"

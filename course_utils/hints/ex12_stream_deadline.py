@@ -4,8 +4,8 @@ Read with ast, never imported. Only the last tier may come close to the answer."
 
 HINTS = [
     "Two things at once: a time limit around the `async for`, and a guarantee that the stream is "
-    "closed however the loop ends. asyncio has a context manager for the first (lesson 05/07), "
-    "contextlib one for the second (lesson 09).",
+    "closed however the loop ends. asyncio has a context manager for the first (lesson 09), "
+    "contextlib one for the second (lesson 12).",
     "Put `async with asyncio.timeout(seconds):` around the `async for`, inside "
     "`async with aclosing(llm.stream(prompt)) as stream:`. A timeout raises TimeoutError at the "
     "end of the timeout block: catch it, and keep the tokens you collected before it.",

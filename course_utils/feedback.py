@@ -79,7 +79,7 @@ def _did_not_raise(text: str) -> str | None:
     if not match:
         return None
     raw = match.group(1) or match.group(2) or match.group(3) or "error"
-    names = [_short(n.strip().strip("<>'\"").replace("class ", "")) for n in raw.split(",") if n.strip()]
+    names = [_short(n) for n in re.findall(r"[\w.]+", raw) if n != "class"]
     kinds = " or ".join(names) or "error"
     return (f"Expected {_article(kinds)} {kinds} to be raised here, but your code returned normally "
             f"instead. Let the error reach the caller (do not catch it, or re-raise it).")

@@ -217,6 +217,11 @@ def test_did_not_raise_becomes_a_sentence():
     assert not any(word in message for word in JARGON), message
 
 
+def test_did_not_raise_with_several_kinds():
+    text = feedback.plain("DID NOT RAISE (<class 'course_utils.tools.ToolError'>, <class 'ExceptionGroup'>)")
+    assert text.startswith("Expected a ToolError or ExceptionGroup to be raised here"), text
+
+
 def test_rewritten_asserts_keep_only_the_authors_sentence():
     error = AssertionError("The store holds 10.\nassert 10 == 100\n +  where 10 = store.value")
     assert feedback.message_for(error) == "The store holds 10."

@@ -43,6 +43,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from . import clock
+from .api_errors import APIError
+from .chat_request import ChatRequest, parse_chat_request
 from .config import DEFAULT_MODEL
 from .faults import OUTCOMES, BadRequestError, FaultPlan, RateLimitError
 from .llm import ERROR_LATENCY, CallPlan, LLMEngine
@@ -60,36 +62,11 @@ _DRAIN_LIMIT = 64 << 20
 MAX_KEYS = 10_000
 _CREATED = 1_700_000_000  # fixed "created" for /v1/models: the presets do not change at runtime
 _FINGERPRINT = "fp_course_sim"
-_ROLES = ("system", "user", "assistant", "tool", "developer")
-# Accepted and ignored: real clients send them and the simulator has no use for them.
-_IGNORED_PARAMS = frozenset({
-    "seed", "user", "logit_bias", "logprobs", "top_logprobs", "response_format", "tools",
-    "tool_choice", "parallel_tool_calls", "functions", "function_call", "metadata", "store",
-    "service_tier", "reasoning_effort", "modalities", "prediction", "audio", "web_search_options",
-    "verbosity", "prompt_cache_key", "safety_identifier", "stop",
-})
-_NUMBER_RANGES = {"temperature": (0.0, 2.0), "top_p": (0.0, 1.0),
-                  "presence_penalty": (-2.0, 2.0), "frequency_penalty": (-2.0, 2.0)}
-_KNOWN_PARAMS = _IGNORED_PARAMS | set(_NUMBER_RANGES) | {
-    "model", "messages", "stream", "stream_options", "max_tokens", "max_completion_tokens", "n"}
+# APIError and the request parsing live in api_errors / chat_request (imported above).
 
 
-# --------------------------------------------------------------------------- errors
 
-
-class APIError(Exception):
-    """An error answered as OpenAI does: ``{"error": {"message", "type", "param", "code"}}``."""
-
-    def __init__(self, status: int, message: str, *, type: str = "invalid_request_error",
-                 param: str | None = None, code: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.type = type
-        self.param = param
-        self.code = code
-        self.headers = headers or {}
+# --------------------------------------------------------------------------- JSON
 
 
 _encoder = json.JSONEncoder(separators=(",", ":"))  # json.dumps(separators=...) builds one per call
@@ -104,161 +81,6 @@ def _json_bytes(payload: Any) -> bytes:
 def _json_str(text: str) -> bytes:
     """A JSON string literal, the hot path's only escaping."""
     return _quote(text).encode()
-
-
-def _kind(value: Any) -> str:
-    """JSON's name for a Python value, as OpenAI's messages put it."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
-
-
-def _invalid_type(param: str, expected: str, value: Any) -> APIError:
-    return APIError(400, f"Invalid type for '{param}': expected {expected}, but got "
-                         f"{_kind(value)} instead.", param=param, code="invalid_type")
-
-
-def _invalid_value(param: str, message: str) -> APIError:
-    return APIError(400, f"Invalid value for '{param}': {message}", param=param, code="invalid_value")
-
-
-# --------------------------------------------------------------------------- request parsing
-
-
-@dataclass(slots=True)  # not frozen: frozen dataclasses are slow to build, and this is per request
-class ChatRequest:
-    """A validated ``POST /v1/chat/completions`` body (only what the simulator uses)."""
-
-    model: str
-    messages: list[dict[str, str]]
-    stream: bool = False
-    include_usage: bool = False
-    max_tokens: int | None = None
-
-
-def _content_text(content: Any, param: str, role: str) -> str:
-    if isinstance(content, str):
-        return content
-    if content is None and role == "assistant":  # an assistant turn that only called tools
-        return ""
-    if isinstance(content, list):
-        texts = []
-        for j, part in enumerate(content):
-            where = f"{param}[{j}]"
-            if not isinstance(part, dict):
-                raise _invalid_type(where, "an object", part)
-            if part.get("type") != "text":
-                raise _invalid_value(f"{where}.type", "the simulator only reads 'text' content parts.")
-            text = part.get("text")
-            if not isinstance(text, str):
-                raise _invalid_type(f"{where}.text", "a string", text)
-            texts.append(text)
-        return "\n".join(texts)
-    raise _invalid_type(param, "one of a string or array of objects", content)
-
-
-def _optional_int(body: dict[str, Any], name: str, minimum: int = 1) -> int | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _invalid_type(name, "an integer", value)
-    if value < minimum:
-        raise APIError(400, f"Invalid '{name}': integer below minimum value. Expected a value >= "
-                            f"{minimum}, but got {value} instead.", param=name,
-                       code="integer_below_min_value")
-    return value
-
-
-def parse_chat_request(body: Any) -> ChatRequest:
-    """Check a decoded JSON body the way OpenAI does; raise :class:`APIError` (400) if wrong."""
-    if not isinstance(body, dict):
-        raise APIError(400, f"Invalid request body: expected a JSON object, but got {_kind(body)}.")
-    if not _KNOWN_PARAMS.issuperset(body):
-        name = next(n for n in body if n not in _KNOWN_PARAMS)[:100]
-        raise APIError(400, f"Unrecognized request argument supplied: {name}", param=name,
-                       code="unknown_parameter")
-    model = body.get("model")
-    if model is None:
-        raise APIError(400, "You must provide a model parameter.", param="model",
-                       code="missing_required_parameter")
-    if not isinstance(model, str):
-        raise _invalid_type("model", "a string", model)
-    if "messages" not in body:
-        raise APIError(400, "Missing required parameter: 'messages'.", param="messages",
-                       code="missing_required_parameter")
-    raw = body["messages"]
-    if not isinstance(raw, list):
-        raise _invalid_type("messages", "an array", raw)
-    if not raw:
-        raise APIError(400, "Invalid 'messages': empty array. Expected an array with minimum "
-                            "length 1, but got an empty array instead.", param="messages",
-                       code="empty_array")
-    messages = []
-    for i, m in enumerate(raw):
-        where = f"messages[{i}]"
-        if not isinstance(m, dict):
-            raise _invalid_type(where, "an object", m)
-        role = m.get("role")
-        if role is None:
-            raise APIError(400, f"Missing required parameter: '{where}.role'.",
-                           param=f"{where}.role", code="missing_required_parameter")
-        if not isinstance(role, str):
-            raise _invalid_type(f"{where}.role", "a string", role)
-        if role not in _ROLES:
-            raise _invalid_value(f"{where}.role", f"'{role[:40]}'. Supported values are: "
-                                 + ", ".join(f"'{r}'" for r in _ROLES) + ".")
-        if "content" not in m and role != "assistant":
-            raise APIError(400, f"Missing required parameter: '{where}.content'.",
-                           param=f"{where}.content", code="missing_required_parameter")
-        messages.append({"role": role, "content": _content_text(m.get("content"), f"{where}.content", role)})
-    if len(body) == 2:  # just model and messages, the usual case: nothing optional to check
-        return ChatRequest(model=model, messages=messages)
-    return _with_options(body, model, messages)
-
-
-def _with_options(body: dict[str, Any], model: str, messages: list[dict[str, str]]) -> ChatRequest:
-    stream = body.get("stream")
-    if stream is not None and not isinstance(stream, bool):
-        raise _invalid_type("stream", "a boolean", stream)
-    include_usage = False
-    options = body.get("stream_options")
-    if options is not None:
-        if not isinstance(options, dict):
-            raise _invalid_type("stream_options", "an object", options)
-        if not stream:
-            raise APIError(400, "The 'stream_options' parameter is only allowed when 'stream' "
-                                "is enabled.", param="stream_options")
-        flag = options.get("include_usage")
-        if flag is not None and not isinstance(flag, bool):
-            raise _invalid_type("stream_options.include_usage", "a boolean", flag)
-        include_usage = bool(flag)
-    max_tokens = _optional_int(body, "max_tokens")
-    max_completion = _optional_int(body, "max_completion_tokens")
-    n = _optional_int(body, "n")
-    if n is not None and n != 1:
-        raise _invalid_value("n", f"the simulator returns one choice, so n must be 1 (got {n}).")
-    for name, (low, high) in _NUMBER_RANGES.items():
-        value = body.get(name)
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _invalid_type(name, "a number", value)
-        if not low <= value <= high:  # also refuses NaN, which json.loads lets through
-            raise _invalid_value(name, f"expected a number between {low:g} and {high:g}, got {value}.")
-    return ChatRequest(model=model, messages=messages, stream=bool(stream),
-                       include_usage=include_usage,
-                       max_tokens=max_completion if max_completion is not None else max_tokens)
 
 
 # --------------------------------------------------------------------------- state

@@ -4,7 +4,8 @@
     AsyncOpenAI(base_url="http://127.0.0.1:8000/v1", api_key="anything")
 
 Endpoints: ``POST /v1/chat/completions`` (plain or ``"stream": true`` Server-Sent Events),
-``GET /v1/models``, ``GET /v1/models/{id}``, ``GET /health`` and ``GET /stats`` (what the server
+``POST /v1/responses`` (the Responses API, plain or streamed, see :mod:`course_utils.responses_api`;
+``GET``/``DELETE /v1/responses/{id}`` for stored ones), ``GET /v1/models``, ``GET /v1/models/{id}``, ``GET /health`` and ``GET /stats`` (what the server
 saw: requests by status, SDK retries, usage in course seconds). Texts, latencies and faults come
 from :class:`course_utils.llm.LLMEngine`, so the same seed gives the same answers as
 :class:`~course_utils.llm.SimulatedLLM` for the same sequence of calls.
@@ -456,13 +457,16 @@ class SimulatorApp(FastAPI):
     """FastAPI, with ``POST /v1/chat/completions`` answered by :class:`ChatCompletions` directly."""
 
     completions: ChatCompletions
+    responses: ChatCompletions  # course_utils.responses_api.Responses, for POST /v1/responses
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if (scope["type"] == "http" and scope["path"] == "/v1/chat/completions"
-                and scope["method"] == "POST"):
-            await self.completions(scope, receive, send)
-        else:
-            await super().__call__(scope, receive, send)
+        if scope["type"] == "http" and scope["method"] == "POST":
+            path = scope["path"]
+            if path == "/v1/chat/completions":
+                return await self.completions(scope, receive, send)
+            if path == "/v1/responses":
+                return await self.responses(scope, receive, send)
+        await super().__call__(scope, receive, send)
 
 
 def create_app(*, model: str | None = None, seed: int | None = None, faults: FaultPlan | None = None,
@@ -481,6 +485,9 @@ def create_app(*, model: str | None = None, seed: int | None = None, faults: Fau
                         max_body_bytes=max_body_bytes, fault_header=fault_header)
     app = SimulatorApp(title="course_utils simulated LLM", version="1", docs_url="/docs", redoc_url=None)
     app.completions = ChatCompletions(state)
+    # Imported here: the Responses adapter builds on this module's ChatCompletions.
+    from .responses_api import Responses
+    app.responses = responses = Responses(state)
     app.state.sim = state
     _install_log_filter()
 
@@ -533,6 +540,24 @@ def create_app(*, model: str | None = None, seed: int | None = None, faults: Fau
             raise _model_not_found(name)
         return Response(_json_bytes(_model_card(name)), media_type="application/json")
 
+    @app.post("/v1/responses")
+    async def create_response() -> None:
+        """Documented here; POSTs are answered by :class:`~course_utils.responses_api.Responses`."""
+
+    @app.get("/v1/responses/{response_id}")
+    async def get_response(response_id: str) -> Response:
+        entry = responses.stored.get(response_id)
+        if entry is None:
+            raise _response_not_found(response_id)
+        return Response(_json_bytes(entry[0]), media_type="application/json")
+
+    @app.delete("/v1/responses/{response_id}")
+    async def delete_response(response_id: str) -> Response:
+        if responses.stored.pop(response_id, None) is None:
+            raise _response_not_found(response_id)
+        return Response(_json_bytes({"id": response_id, "object": "response.deleted",
+                                     "deleted": True}), media_type="application/json")
+
     @app.post("/v1/chat/completions")
     async def chat_completions() -> None:
         """Documented here; POSTs never reach this route (see :class:`SimulatorApp`). Other
@@ -579,6 +604,11 @@ class _ChunkWriter:
 def _model_not_found(name: str) -> APIError:
     return APIError(404, f"The model `{name[:100]}` does not exist or you do not have access to it.",
                     param="model", code="model_not_found")
+
+
+def _response_not_found(response_id: str) -> APIError:
+    return APIError(404, f"Response with id '{response_id[:100]}' not found.", param="response_id",
+                    code=None)
 
 
 def _too_large(size: int, limit: int, *, close: bool) -> APIError:

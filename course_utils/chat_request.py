@@ -8,7 +8,7 @@ tested against it. Messages come out normalised: ``{"role", "content": str}`` pl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .api_errors import (APIError, bad_enum, invalid_type, invalid_value, kind, missing,
@@ -51,7 +51,8 @@ class ChatRequest:
     stream: bool = False
     include_usage: bool = False
     max_tokens: int | None = None
-    tools: list[dict[str, Any]] = field(default_factory=list)
+    # Checked here and passed to LLMEngine.plan in Chat's shapes (None when absent: the fast path).
+    tools: list[dict[str, Any]] | None = None
     tool_choice: Any = None
     parallel_tool_calls: bool | None = None
     response_format: dict[str, Any] | None = None
@@ -293,7 +294,7 @@ def _with_options(body: dict[str, Any], model: str, messages: list[dict[str, Any
     return ChatRequest(model=model, messages=messages, stream=bool(stream),
                        include_usage=include_usage,
                        max_tokens=max_completion if max_completion is not None else max_tokens,
-                       tools=tools, tool_choice=tool_choice, parallel_tool_calls=parallel,
+                       tools=tools or None, tool_choice=tool_choice, parallel_tool_calls=parallel,
                        response_format=response_format, stop=check_stop(body.get("stop")),
                        seed=check_seed(body.get("seed")))
 

@@ -16,40 +16,24 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import time
 from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
-from . import clock
+from . import clock, outcomes
 from .api_errors import APIError
 from .chat_request import ChatRequest
-from .faults import OUTCOMES, BadRequestError, RateLimitError
-from .llm import ERROR_LATENCY, CallPlan
+from .faults import OUTCOMES, BadRequestError, LLMError, RateLimitError
+from .llm import CallPlan, ToolCallDelta
 from .presets import PRESETS
 from .responses_request import ResponsesRequest, parse_responses_request
 from .server import (ChatCompletions, Receive, Send, ServerState, _ClientGone, _header_list,
                      _json_bytes, _model_not_found, _rate_limit_error, _ratelimit_headers,
-                     _sleep_unless_gone, _wait_for_disconnect)
+                     _sleep_or_watch, _wait_for_disconnect)
 
 #: How many stored responses are kept (oldest dropped first), so memory stays bounded.
 MAX_STORED = 1000
-# Argument fragments as a model streams them: a word, a number, or one punctuation mark.
-_FRAGMENT = re.compile(r'\s*(?:\w+|[^\w\s])')
-
-
-def argument_fragments(arguments: str) -> list[str]:
-    """Split a JSON arguments string into stream deltas; ``"".join`` gives it back exactly."""
-    parts = _FRAGMENT.findall(arguments)
-    rest = len("".join(parts))
-    if rest < len(arguments):  # trailing whitespace the pattern does not end on
-        parts.append(arguments[rest:])
-    return parts
-
-
-def _calls(plan: CallPlan) -> list[Any]:
-    return list(getattr(plan, "tool_calls", None) or ())
 
 
 def _usage(plan: CallPlan, output_tokens: int) -> dict[str, Any]:
@@ -67,18 +51,19 @@ class Rendered:
         self.id = f"resp_{suffix}"
         self.message_id = f"msg_{suffix}"
         self.created_at = int(time.time())
-        calls = _calls(plan)
-        if request.max_tool_calls is not None:
-            calls = calls[: request.max_tool_calls]
-        self.calls = calls
+        self.calls = plan.tool_calls
         # A reply that only calls tools has no message item (the real API sends none).
-        self.has_message = bool(plan.text) or not calls
+        self.has_message = bool(plan.text) or not self.calls
         incomplete = plan.finish_reason == "length"
         self.status = "incomplete" if incomplete else "completed"
 
+    def call_id_of(self, index: int) -> str:
+        """The output item id of call ``index`` (distinct from the call's ``call_id``)."""
+        return f"fc_{self.id[5:]}_{index}"
+
     def call_item(self, index: int, *, done: bool) -> dict[str, Any]:
         call = self.calls[index]
-        return {"id": f"fc_{self.id[5:]}_{index}", "type": "function_call", "call_id": call.id,
+        return {"id": self.call_id_of(index), "type": "function_call", "call_id": call.id,
                 "name": call.name, "arguments": call.arguments if done else "",
                 "status": "completed" if done else "in_progress"}
 
@@ -182,52 +167,55 @@ class Responses(ChatCompletions):
             raise APIError(400, f"x-course-fault must be one of {', '.join(OUTCOMES)}",
                            param="x-course-fault", code="invalid_value")
         chat = ChatRequest(model=request.model, messages=request.messages, stream=request.stream,
-                           max_tokens=request.max_output_tokens, tools=request.tools,
+                           max_tokens=request.max_output_tokens, tools=request.tools or None,
                            tool_choice=request.tool_choice,
                            parallel_tool_calls=request.parallel_tool_calls,
                            response_format=request.response_format)
         bucket = state.bucket_for(authorization)
+        # From here on exactly as /v1/chat/completions: the engine's one outcome interpreter
+        # (course_utils.outcomes) says what to wait, what to deliver and how it ends.
         try:
-            plan = state.plan(chat, bucket)
-        except RateLimitError as err:
-            engine.record_failure(err, clock.now() - course_start)
-            raise _rate_limit_error(err, bucket) from None
-        except BadRequestError as err:
-            engine.record_failure(err, clock.now() - course_start)
-            code = "context_length_exceeded" if "accepts at most" in str(err) else None
-            raise APIError(400, str(err), param="input", code=code) from None
-        if forced is not None:
-            plan = replace(plan, outcome=forced)
-        headers = [(b"x-request-id", plan.request_id.encode()), *_header_list(_ratelimit_headers(bucket))]
-        outcome = plan.outcome
-        if outcome == "hang":
-            if not await _sleep_unless_gone(receive, plan.hang_seconds):
-                state.stats.statuses[499] += 1
+            plan: CallPlan | None = state.plan(chat, bucket)
+        except (RateLimitError, BadRequestError) as err:
+            plan, steps = None, outcomes.refusal(err)
+        else:
+            if forced is not None:
+                plan = replace(plan, outcome=forced)
+            steps = outcomes.steps_for(engine, plan)
+        if steps.before_output:
+            if not await self._wait(steps.total, receive, plan, course_start):
                 return
-        if outcome in ("error", "overloaded"):
-            await clock.sleep(ERROR_LATENCY + plan.ttft / 2)
-            error = engine.failure_for(plan)
-            engine.record_failure(error, clock.now() - course_start, plan.prompt_tokens)
-            raise APIError(error.status_code, str(error), type="server_error",
-                           headers={"x-request-id": plan.request_id, "x-should-retry": "true"})
-        if outcome == "rate_limit":
-            err = engine.failure_for(plan)
-            engine.record_failure(err, clock.now() - course_start, plan.prompt_tokens)
-            raise _rate_limit_error(err, bucket)
-        state.stats.statuses[200] += 1
-        answering[0] = True
+            try:
+                outcomes.settle(engine, plan, steps, clock.now() - course_start)
+            except RateLimitError as err:
+                raise _rate_limit_error(err, bucket) from None
+            except BadRequestError as err:
+                param = "input" if err.param in (None, "messages") else err.param
+                raise APIError(400, str(err), param=param, code=err.code) from None
+            except LLMError as err:
+                raise APIError(err.status_code, str(err), type="server_error",
+                               headers={"x-request-id": err.request_id or "",
+                                        "x-should-retry": "true"}) from None
+        assert plan is not None
+        headers = [(b"x-request-id", plan.request_id.encode()), *_header_list(_ratelimit_headers(bucket))]
         rendered = Rendered(request, plan)
         if request.stream:
-            await self._stream_events(rendered, headers, receive, send, course_start)
+            state.stats.statuses[200] += 1
+            answering[0] = True
+            await self._stream_events(rendered, steps, headers, receive, send, course_start)
             return
-        if outcome == "cut":
-            sent = plan.completion_tokens // 2
-            await clock.sleep(plan.ttft + plan.per_token * sent)
-            payload = _json_bytes(rendered.response(status=rendered.status,
-                                                    output=rendered.output(),
-                                                    usage=_usage(plan, plan.completion_tokens)))
-            error = engine.failure_for(plan, sent)
-            engine.record_failure(error, clock.now() - course_start, plan.prompt_tokens)
+        if not await self._wait(steps.total, receive, plan, course_start):
+            return
+        state.stats.statuses[200] += 1
+        answering[0] = True
+        response = rendered.response(status=rendered.status, output=rendered.output(),
+                                     usage=_usage(plan, plan.completion_tokens))
+        if steps.error is not None:  # a cut: promise the whole body, deliver half, hang up
+            payload = _json_bytes(response)
+            try:
+                outcomes.settle(engine, plan, steps, clock.now() - course_start)
+            except LLMError:
+                pass  # recorded; the client learns of it from the broken body
             state.stats.cut += 1
             await send({"type": "http.response.start", "status": 200, "headers": headers + [
                 (b"content-type", b"application/json"),
@@ -235,39 +223,33 @@ class Responses(ChatCompletions):
             await send({"type": "http.response.body", "body": payload[: len(payload) // 2],
                         "more_body": True})
             return
-        if plan.duration > 0:
-            await clock.sleep(plan.duration)
-        real = time.perf_counter() - started
-        completion = engine.completion(plan, clock.to_course(real))
-        response = rendered.response(status=rendered.status, output=rendered.output(),
-                                     usage=_usage(plan, completion.completion_tokens))
+        latency = clock.now() - course_start
+        outcomes.settle(engine, plan, steps, latency)
         self._store(rendered, response)
         payload = _json_bytes(response)
         headers += [(b"content-type", b"application/json"),
                     (b"content-length", str(len(payload)).encode()),
-                    (b"x-course-latency", f"{clock.to_course(real):.4f}".encode()),
-                    (b"openai-processing-ms", str(round(real * 1000)).encode())]
+                    (b"x-course-latency", f"{latency:.4f}".encode()),
+                    (b"openai-processing-ms",
+                     str(round((time.perf_counter() - started) * 1000)).encode())]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 
-    async def _stream_events(self, rendered: Rendered, headers: list[tuple[bytes, bytes]],
-                             receive: Receive, send: Send, course_start: float) -> None:
+    async def _stream_events(self, rendered: Rendered, steps: outcomes.Steps,
+                             headers: list[tuple[bytes, bytes]], receive: Receive, send: Send,
+                             course_start: float) -> None:
+        """The plan's pieces as ``response.*`` events, paced as the outcome's steps say.
+
+        Pieces come in order -- content tokens, then per call a header piece (id, name) and its
+        argument fragments -- so each output item is streamed whole before the next starts.
+        """
         engine, stats, plan = self.engine, self.state.stats, rendered.plan
         stats.streams_open += 1
-        pace = plan.per_token > 0
+        pace = steps.gap > 0 or plan.outcome == "hang"
         watcher = asyncio.ensure_future(_wait_for_disconnect(receive)) if pace else None
         event = _Events()
         pending: list[bytes] = []
-        # Output items in order, each streamed whole before the next (clients close an item's
-        # arguments as soon as another item starts). A cut hangs up halfway through all deltas:
-        # possibly in the middle of a call's arguments.
-        items: list[tuple[int, list[str]]] = []
-        if rendered.has_message:
-            items.append((0, list(plan.tokens)))
-        first_call = int(rendered.has_message)
-        items += [(first_call + k, argument_fragments(c.arguments)) for k, c in enumerate(rendered.calls)]
-        total = sum(len(deltas) for _, deltas in items)
-        cut_at = total // 2 if plan.outcome == "cut" else None
+        delivered = 0
 
         async def flush(more: bool = True) -> None:
             await send({"type": "http.response.body", "body": b"".join(pending), "more_body": more})
@@ -281,51 +263,88 @@ class Responses(ChatCompletions):
             pending.append(event("response.created", response=start))
             pending.append(event("response.in_progress", response=start))
             await flush()
-            if plan.ttft > 0:
-                await clock.sleep(plan.ttft)
-            n = 0
-            for output_index, deltas in items:
-                is_message = rendered.has_message and output_index == 0
-                item_id = self._open(rendered, event, pending, output_index, is_message)
-                for delta in deltas:
-                    if watcher is not None and watcher.done():
+            if steps.first > 0:
+                if watcher is not None:
+                    if not await _sleep_or_watch(watcher, steps.first):
+                        outcomes.abandon(engine, plan, clock.now() - course_start, 0)
                         return
-                    if n == cut_at:
-                        await flush()
-                        error = engine.failure_for(plan, n)
-                        engine.record_failure(error, clock.now() - course_start, plan.prompt_tokens)
-                        stats.cut += 1
-                        return  # hang up mid-answer: uvicorn closes the connection
-                    if n and pace:
-                        await clock.sleep(plan.per_token)
-                    if is_message:
-                        pending.append(event("response.output_text.delta", item_id=item_id,
-                                             output_index=0, content_index=0, delta=delta,
-                                             logprobs=[]))
-                    else:
-                        pending.append(event("response.function_call_arguments.delta",
-                                             item_id=item_id, output_index=output_index,
-                                             delta=delta))
-                    n += 1
-                    if pace:
-                        await flush()
-                self._close(rendered, event, pending, output_index, is_message)
-            completion = engine.completion(plan, clock.now() - course_start)
+                else:
+                    await clock.sleep(steps.first)
+            pieces = plan.pieces if steps.emit else ()
+            current: int | None = None  # the output index of the item being streamed
+            for i in range(steps.emit):
+                if watcher is not None and watcher.done():
+                    outcomes.abandon(engine, plan, clock.now() - course_start, delivered)
+                    return
+                if i and steps.gap > 0:
+                    await clock.sleep(steps.gap)
+                current = self._piece(rendered, event, pending, current, pieces[i])
+                delivered += 1
+                if pace:
+                    await flush()
+            if steps.tail > 0:
+                await clock.sleep(steps.tail)
+            if steps.error is not None:  # a cut: what was sent, then hang up without the end
+                if pending:
+                    await flush()
+                try:
+                    outcomes.settle(engine, plan, steps, clock.now() - course_start)
+                except LLMError:
+                    pass
+                stats.cut += 1
+                return  # uvicorn closes the connection: the client sees the stream break
+            # Close the last item, and stream any item that had no pieces at all.
+            if rendered.has_message and current is None:
+                self._open(rendered, event, pending, 0)
+                current = 0
+            total_items = int(rendered.has_message) + len(rendered.calls)
+            while current is not None and current < total_items:
+                self._close(rendered, event, pending, current)
+                current += 1
+                if current < total_items:
+                    self._open(rendered, event, pending, current)
+            completion = outcomes.settle(engine, plan, steps, clock.now() - course_start)
             response = rendered.response(status=rendered.status, output=rendered.output(),
                                          usage=_usage(plan, completion.completion_tokens))
             self._store(rendered, response)
             final = "response.incomplete" if rendered.status == "incomplete" else "response.completed"
             pending.append(event(final, response=response))
             await flush(more=False)
+        except asyncio.CancelledError:
+            outcomes.abandon(engine, plan, clock.now() - course_start, delivered)
+            raise
         finally:
             stats.streams_open -= 1
             if watcher is not None:
                 watcher.cancel()
 
+    def _piece(self, rendered: Rendered, event: _Events, pending: list[bytes],
+               current: int | None, piece: str | ToolCallDelta) -> int:
+        """Emit one piece; returns the output index now being streamed."""
+        if isinstance(piece, str):
+            if current is None:
+                self._open(rendered, event, pending, 0)
+                current = 0
+            pending.append(event("response.output_text.delta", item_id=rendered.message_id,
+                                 output_index=0, content_index=0, delta=piece, logprobs=[]))
+            return current
+        index = piece.index + int(rendered.has_message)
+        if piece.id is not None:  # a call's first piece: finish what came before, open the call
+            if rendered.has_message and current is None:
+                self._open(rendered, event, pending, 0)
+                current = 0
+            if current is not None:
+                self._close(rendered, event, pending, current)
+            self._open(rendered, event, pending, index)
+            return index
+        pending.append(event("response.function_call_arguments.delta",
+                             item_id=rendered.call_id_of(piece.index), output_index=index,
+                             delta=piece.arguments))
+        return index
+
     @staticmethod
-    def _open(rendered: Rendered, event: _Events, pending: list[bytes], output_index: int,
-              is_message: bool) -> str:
-        if is_message:
+    def _open(rendered: Rendered, event: _Events, pending: list[bytes], output_index: int) -> str:
+        if rendered.has_message and output_index == 0:
             pending.append(event("response.output_item.added", output_index=0,
                                  item=rendered.message_item(done=False)))
             pending.append(event("response.content_part.added", item_id=rendered.message_id,
@@ -338,9 +357,8 @@ class Responses(ChatCompletions):
         return item["id"]
 
     @staticmethod
-    def _close(rendered: Rendered, event: _Events, pending: list[bytes], output_index: int,
-               is_message: bool) -> None:
-        if is_message:
+    def _close(rendered: Rendered, event: _Events, pending: list[bytes], output_index: int) -> None:
+        if rendered.has_message and output_index == 0:
             text = rendered.plan.text
             part = {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
             pending.append(event("response.output_text.done", item_id=rendered.message_id,

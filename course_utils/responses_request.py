@@ -23,7 +23,7 @@ from .openai_params import (check_bool, check_enum, check_logprobs, check_metada
 PARAMETERS: dict[str, str] = {
     "model": "honoured", "input": "honoured", "instructions": "honoured", "stream": "honoured",
     "tools": "honoured", "tool_choice": "honoured", "parallel_tool_calls": "honoured",
-    "text": "honoured", "max_output_tokens": "honoured", "max_tool_calls": "honoured",
+    "text": "honoured", "max_output_tokens": "honoured", "max_tool_calls": "checked",
     "previous_response_id": "honoured", "store": "honoured", "include": "checked",
     "metadata": "checked", "temperature": "checked", "top_p": "checked", "user": "checked",
     "service_tier": "checked", "prompt_cache_key": "checked", "prompt_cache_retention": "checked",

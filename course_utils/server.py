@@ -43,12 +43,12 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from . import clock
+from . import clock, outcomes
 from .api_errors import APIError
 from .chat_request import ChatRequest, parse_chat_request
 from .config import DEFAULT_MODEL
-from .faults import OUTCOMES, BadRequestError, FaultPlan, RateLimitError
-from .llm import ERROR_LATENCY, CallPlan, LLMEngine
+from .faults import OUTCOMES, BadRequestError, FaultPlan, LLMError, RateLimitError
+from .llm import CallPlan, LLMEngine, ToolCallDelta
 from .presets import PRESETS
 from .ratelimit import RateLimits
 
@@ -148,7 +148,13 @@ class ServerState:
         prompt = (messages[0]["content"] if len(messages) == 1 and messages[0]["role"] == "user"
                   else messages)
         try:
-            return self.engine.plan(prompt, model=request.model, max_tokens=request.max_tokens)
+            if (request.tools is None and request.tool_choice is None and request.stop is None
+                    and request.response_format is None and request.parallel_tool_calls is None):
+                return self.engine.plan(prompt, model=request.model, max_tokens=request.max_tokens)
+            return self.engine.plan(prompt, model=request.model, max_tokens=request.max_tokens,
+                                    tools=request.tools, tool_choice=request.tool_choice,
+                                    parallel_tool_calls=request.parallel_tool_calls,
+                                    response_format=request.response_format, stop=request.stop)
         finally:
             self.engine.rate_limits = self._engine_limits
 
@@ -289,7 +295,7 @@ class ChatCompletions:
                       answering: list[bool]) -> None:
         state, engine = self.state, self.engine
         started = time.perf_counter()
-        course_start = clock.to_course(started)  # the same reading as clock.now()
+        course_start = clock.now()
         length = authorization = forced = None
         for name, value in scope["headers"]:
             if name == b"content-length":
@@ -321,108 +327,150 @@ class ChatCompletions:
                            param="x-course-fault", code="invalid_value")
         bucket = state.bucket_for(authorization)
         try:
-            plan = state.plan(chat, bucket)
-        except RateLimitError as err:
-            engine.record_failure(err, clock.now() - course_start)
-            raise _rate_limit_error(err, bucket) from None
-        except BadRequestError as err:
-            engine.record_failure(err, clock.now() - course_start)
-            code = "context_length_exceeded" if "accepts at most" in str(err) else None
-            raise APIError(400, str(err), param="messages", code=code) from None
-        if forced is not None:
-            plan = replace(plan, outcome=forced)
-        headers = [(b"x-request-id", plan.request_id.encode()), *_header_list(_ratelimit_headers(bucket))]
-        outcome = plan.outcome
-        if outcome == "hang":
-            if not await _sleep_unless_gone(receive, plan.hang_seconds):
-                state.stats.statuses[499] += 1  # nginx's "client closed request"
-                return
-        if outcome in ("error", "overloaded"):
-            await clock.sleep(ERROR_LATENCY + plan.ttft / 2)
-            error = engine.failure_for(plan)
-            engine.record_failure(error, clock.now() - course_start, plan.prompt_tokens)
-            raise APIError(error.status_code, str(error), type="server_error",
-                           headers={"x-request-id": plan.request_id, "x-should-retry": "true"})
-        if outcome == "rate_limit":
-            err = engine.failure_for(plan)
-            engine.record_failure(err, clock.now() - course_start, plan.prompt_tokens)
-            raise _rate_limit_error(err, bucket)
-        state.stats.statuses[200] += 1
-        answering[0] = True  # from here on, failures cannot become an error response
-        if chat.stream:
-            await self._stream(plan, chat, headers, receive, send, course_start)
-        elif outcome == "cut":
-            await self._cut(plan, headers, send, course_start)
+            plan: CallPlan | None = state.plan(chat, bucket)
+        except (RateLimitError, BadRequestError) as err:
+            plan, steps = None, outcomes.refusal(err)
         else:
-            if plan.duration > 0:
-                await clock.sleep(plan.duration)
-            real = time.perf_counter() - started
-            latency = clock.to_course(real)
-            # What engine.completion() records, without building a Completion nobody reads.
-            engine.usage.record(latency, prompt_tokens=plan.prompt_tokens,
-                                completion_tokens=len(plan.tokens))
-            payload = _completion_body(plan, len(plan.tokens))
-            headers += [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-                (b"x-course-latency", f"{latency:.4f}".encode()),
-                (b"openai-processing-ms", str(round(real * 1000)).encode()),
-            ]
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
-            await send({"type": "http.response.body", "body": payload})
+            if forced is not None:
+                plan = replace(plan, outcome=forced)
+            steps = outcomes.steps_for(engine, plan)
+        if steps.before_output:
+            if not await self._wait(steps.total, receive, plan, course_start):
+                return
+            try:
+                outcomes.settle(engine, plan, steps, clock.now() - course_start)
+            except RateLimitError as err:
+                raise _rate_limit_error(err, bucket) from None
+            except BadRequestError as err:
+                raise APIError(400, str(err), param=err.param or "messages", code=err.code) from None
+            except LLMError as err:
+                raise APIError(err.status_code, str(err), type="server_error",
+                               headers={"x-request-id": err.request_id or "", "x-should-retry": "true"}) from None
+        assert plan is not None
+        headers = [(b"x-request-id", plan.request_id.encode()), *_header_list(_ratelimit_headers(bucket))]
+        if chat.stream:
+            state.stats.statuses[200] += 1
+            answering[0] = True  # from here on, failures cannot become an error response
+            await self._stream(plan, steps, chat, headers, receive, send, course_start)
+            return
+        if not await self._wait(steps.total, receive, plan, course_start):
+            return
+        state.stats.statuses[200] += 1
+        answering[0] = True
+        if steps.error is not None:  # a cut: promise the whole body, deliver half, hang up
+            await self._cut(plan, steps, headers, send, course_start)
+            return
+        latency = clock.now() - course_start
+        # What engine.completion() records, without building a Completion nobody reads.
+        engine.usage.record(latency, prompt_tokens=plan.prompt_tokens,
+                            completion_tokens=plan.completion_tokens)
+        payload = _completion_body(plan, plan.completion_tokens)
+        headers += [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(payload)).encode()),
+            (b"x-course-latency", f"{latency:.4f}".encode()),
+            (b"openai-processing-ms", str(round((time.perf_counter() - started) * 1000)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
 
-    async def _cut(self, plan: CallPlan, headers: list[tuple[bytes, bytes]], send: Send,
-                   course_start: float) -> None:
-        sent = len(plan.tokens) // 2
-        await clock.sleep(plan.ttft + plan.per_token * sent)
-        payload = _completion_body(plan, len(plan.tokens))
-        error = self.engine.failure_for(plan, sent)
-        self.engine.record_failure(error, clock.now() - course_start, plan.prompt_tokens)
+    async def _wait(self, course_seconds: float, receive: Receive, plan: CallPlan | None,
+                    course_start: float) -> bool:
+        """Wait before answering; ``False`` (call recorded as cancelled) if the client hung up.
+
+        Only long waits (a hang) watch for the hang-up: the watcher costs two tasks per request.
+        """
+        if course_seconds <= 0:
+            return True
+        if plan is None or plan.outcome != "hang":
+            await clock.sleep(course_seconds)
+            return True
+        if await _sleep_unless_gone(receive, course_seconds):
+            return True
+        self.state.stats.statuses[499] += 1  # nginx's "client closed request"
+        outcomes.abandon(self.engine, plan, clock.now() - course_start, 0)
+        return False
+
+    async def _cut(self, plan: CallPlan, steps: outcomes.Steps, headers: list[tuple[bytes, bytes]],
+                   send: Send, course_start: float) -> None:
+        payload = _completion_body(plan, plan.completion_tokens)
+        try:
+            outcomes.settle(self.engine, plan, steps, clock.now() - course_start)
+        except LLMError:
+            pass  # recorded; the client learns of it from the broken body
         self.state.stats.cut += 1
-        # Promise the whole body, deliver half, hang up: a connection lost mid-answer.
         await send({"type": "http.response.start", "status": 200, "headers": headers + [
             (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
         await send({"type": "http.response.body", "body": payload[: len(payload) // 2], "more_body": True})
 
-    async def _stream(self, plan: CallPlan, chat: ChatRequest, headers: list[tuple[bytes, bytes]],
-                      receive: Receive, send: Send, course_start: float) -> None:
+    async def _stream(self, plan: CallPlan, steps: outcomes.Steps, chat: ChatRequest,
+                      headers: list[tuple[bytes, bytes]], receive: Receive, send: Send,
+                      course_start: float) -> None:
         engine, stats = self.engine, self.state.stats
         stats.streams_open += 1
         # Paced streams watch for the client hanging up, so a dropped reader stops the work.
-        pace = plan.per_token > 0
+        pace = steps.gap > 0 or plan.outcome == "hang"
         watcher = asyncio.ensure_future(_wait_for_disconnect(receive)) if pace else None
+        delivered = 0
         try:
             await send({"type": "http.response.start", "status": 200, "headers": headers + [
                 (b"content-type", b"text/event-stream; charset=utf-8"),
                 (b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")]})
             chunks = _ChunkWriter(plan, chat.include_usage)
-            if plan.ttft > 0:
-                await clock.sleep(plan.ttft)
-            cut_at = len(plan.tokens) // 2 if plan.outcome == "cut" else None
-            pending = [chunks.first()]
-            for i, token in enumerate(plan.tokens):
+            if steps.first > 0:
+                if watcher is not None:
+                    if not await _sleep_or_watch(watcher, steps.first):
+                        outcomes.abandon(engine, plan, clock.now() - course_start, 0)
+                        return
+                else:
+                    await clock.sleep(steps.first)
+            pieces = plan.pieces if steps.emit else ()
+            pending: list[bytes] = []
+            for i in range(steps.emit):
                 if watcher is not None and watcher.done():
+                    outcomes.abandon(engine, plan, clock.now() - course_start, delivered)
                     return
-                if i == cut_at:
-                    await send({"type": "http.response.body", "body": b"".join(pending), "more_body": True})
-                    error = engine.failure_for(plan, i)
-                    engine.record_failure(error, clock.now() - course_start, plan.prompt_tokens)
-                    stats.cut += 1
-                    return  # hang up without the final chunk: uvicorn closes the connection
-                if i and pace:
-                    await clock.sleep(plan.per_token)
-                pending.append(chunks.token(token))
+                if i and steps.gap > 0:
+                    await clock.sleep(steps.gap)
+                pending.append(chunks.piece(pieces[i]))
+                delivered += 1
                 # With no per-token delay there is nothing to pace: one write, not hundreds.
                 if pace:
                     await send({"type": "http.response.body", "body": b"".join(pending), "more_body": True})
                     pending.clear()
+            if steps.tail > 0:
+                await clock.sleep(steps.tail)
+            if steps.error is not None:  # a cut: what was sent, then hang up without the end
+                if pending:
+                    await send({"type": "http.response.body", "body": b"".join(pending), "more_body": True})
+                try:
+                    outcomes.settle(engine, plan, steps, clock.now() - course_start)
+                except LLMError:
+                    pass
+                stats.cut += 1
+                return  # uvicorn closes the connection: the client sees the stream break
+            if not steps.emit:  # nothing to say at all (max_tokens reached at once): still a role
+                pending.append(chunks.piece(""))
             completion = engine.completion(plan, clock.now() - course_start)
             pending.append(chunks.finish(completion.completion_tokens))
             await send({"type": "http.response.body", "body": b"".join(pending), "more_body": False})
+        except asyncio.CancelledError:
+            outcomes.abandon(engine, plan, clock.now() - course_start, delivered)
+            raise
         finally:
             stats.streams_open -= 1
             if watcher is not None:
                 watcher.cancel()
+
+
+async def _sleep_or_watch(watcher: "asyncio.Future[None]", course_seconds: float) -> bool:
+    """Sleep unless ``watcher`` (the client's hang-up) finishes first; ``True`` if still there."""
+    sleeper = asyncio.ensure_future(clock.sleep(course_seconds))
+    await asyncio.wait({sleeper, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    if sleeper.done():
+        return True
+    sleeper.cancel()
+    return False
 
 
 class _ClientGone(Exception):
@@ -441,12 +489,17 @@ async def _send_error(send: Send, err: APIError) -> None:
 def _completion_body(plan: CallPlan, completion_tokens: int) -> bytes:
     # Assembled by hand: only the text needs escaping, and json.dumps of the whole dict would
     # cost more than the rest of the request.
+    if plan.tool_calls:
+        content = b"null" if not plan.tokens else _json_str(plan.text)
+        calls = b',"tool_calls":' + _json_bytes([c.to_dict() for c in plan.tool_calls])
+    else:
+        content, calls = _json_str(plan.text), b""
     return b"".join((
         b'{"id":"chatcmpl-', plan.request_id.encode(), b'","object":"chat.completion","created":',
         str(int(time.time())).encode(), b',"model":', _json_str(plan.model),
         b',"system_fingerprint":"', _FINGERPRINT.encode(),
-        b'","choices":[{"index":0,"message":{"role":"assistant","content":', _json_str(plan.text),
-        b',"refusal":null},"logprobs":null,"finish_reason":', _json_str(plan.finish_reason),
+        b'","choices":[{"index":0,"message":{"role":"assistant","content":', content,
+        b',"refusal":null', calls, b'},"logprobs":null,"finish_reason":', _json_str(plan.finish_reason),
         b'}],"usage":{"prompt_tokens":', str(plan.prompt_tokens).encode(),
         b',"completion_tokens":', str(completion_tokens).encode(),
         b',"total_tokens":', str(plan.prompt_tokens + completion_tokens).encode(), b"}}",
@@ -472,15 +525,17 @@ class SimulatorApp(FastAPI):
 def create_app(*, model: str | None = None, seed: int | None = None, faults: FaultPlan | None = None,
                rpm: float | None = None, tpm: float | None = None, burst: float | None = None,
                per_key: bool = False, max_body_bytes: int = MAX_BODY_BYTES,
-               fault_header: bool = True, engine: LLMEngine | None = None) -> SimulatorApp:
+               fault_header: bool = True, engine: LLMEngine | None = None,
+               script: Sequence[Any] | None = None) -> SimulatorApp:
     """The FastAPI app serving one simulated model. Introduced in lesson 10.
 
     ``rpm``/``tpm``/``burst`` set token-bucket limits (course minutes); ``per_key=True`` gives
     every ``Authorization: Bearer`` key its own buckets, otherwise all callers share one set.
-    ``faults`` decides failures exactly as for :class:`~course_utils.llm.SimulatedLLM`.
+    ``faults`` decides failures exactly as for :class:`~course_utils.llm.SimulatedLLM`;
+    ``script`` scripts given turns (:mod:`course_utils.scripting`).
     ``app.state.sim`` is the :class:`ServerState` (engine, buckets, counters).
     """
-    engine = engine or LLMEngine(model=model, seed=seed, faults=faults)
+    engine = engine or LLMEngine(model=model, seed=seed, faults=faults, script=script)
     state = ServerState(engine, rpm=rpm, tpm=tpm, burst=burst, per_key=per_key,
                         max_body_bytes=max_body_bytes, fault_header=fault_header)
     app = SimulatorApp(title="course_utils simulated LLM", version="1", docs_url="/docs", redoc_url=None)
@@ -567,7 +622,12 @@ def create_app(*, model: str | None = None, seed: int | None = None, faults: Fau
 
 
 class _ChunkWriter:
-    """Builds OpenAI ``chat.completion.chunk`` SSE lines; the fixed parts are encoded once."""
+    """Builds OpenAI ``chat.completion.chunk`` SSE lines; the fixed parts are encoded once.
+
+    The first chunk carries ``role``; a tool call's first delta carries ``index``, ``id``,
+    ``type``, ``function.name`` and ``arguments: ""``, later ones only argument fragments --
+    exactly what the openai SDK's ``accumulate_delta`` expects (wire-facts.md, section 1).
+    """
 
     def __init__(self, plan: CallPlan, include_usage: bool) -> None:
         self.plan = plan
@@ -578,12 +638,25 @@ class _ChunkWriter:
         self._tail = (b',"logprobs":null,"finish_reason":null}]'
                       + (b',"usage":null' if include_usage else b"") + b"}\n\n")
         self._head_dict = head
+        self._started = False
 
-    def first(self) -> bytes:
-        return self._head + b'{"role":"assistant","content":"","refusal":null}' + self._tail
-
-    def token(self, token: str) -> bytes:
-        return self._head + b'{"content":' + _json_str(token) + b"}" + self._tail
+    def piece(self, piece: "str | ToolCallDelta") -> bytes:
+        if isinstance(piece, str):
+            if self._started:
+                return self._head + b'{"content":' + _json_str(piece) + b"}" + self._tail
+            self._started = True  # OpenAI opens with an empty content delta carrying the role
+            return (self._head + b'{"role":"assistant","content":"","refusal":null}' + self._tail
+                    + (self._head + b'{"content":' + _json_str(piece) + b"}" + self._tail if piece else b""))
+        if piece.id is not None:
+            delta: dict[str, Any] = {"index": piece.index, "id": piece.id, "type": "function",
+                                     "function": {"name": piece.name, "arguments": ""}}
+        else:
+            delta = {"index": piece.index, "function": {"arguments": piece.arguments}}
+        body = b'"tool_calls":[' + _json_bytes(delta) + b"]}"
+        if self._started:
+            return self._head + b"{" + body + self._tail
+        self._started = True
+        return self._head + b'{"role":"assistant","content":null,"refusal":null,' + body + self._tail
 
     def finish(self, completion_tokens: int) -> bytes:
         plan = self.plan

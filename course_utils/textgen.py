@@ -211,3 +211,52 @@ def generate(prompt: str, *, seed: int, model: str, typical_tokens: int, max_tok
     if total > max_tokens:
         return Answer(units[:kept], terms, max_tokens, "length")
     return Answer(units[:kept], terms, total, "stop")
+
+
+class FixedAnswer:
+    """An answer whose text is known in full (a scripted reply, JSON, a cut at ``stop``).
+
+    Same interface as :class:`Answer`: ``tokens``, ``count``, ``text``, ``finish_reason``.
+    """
+
+    __slots__ = ("tokens", "count", "finish_reason")
+
+    def __init__(self, tokens: tuple[str, ...], finish_reason: str) -> None:
+        self.tokens = tokens
+        self.count = len(tokens)
+        self.finish_reason = finish_reason
+
+    @classmethod
+    def of(cls, text: str, max_tokens: int, finish_reason: str = "stop") -> "FixedAnswer":
+        tokens = tuple(split_tokens(text))
+        if len(tokens) > max_tokens:
+            return cls(tokens[:max_tokens], "length")
+        return cls(tokens, finish_reason)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.tokens).strip()
+
+
+def cut_at_stop(answer: "Answer | FixedAnswer", stop: tuple[str, ...]) -> "Answer | FixedAnswer":
+    """The answer up to (not including) the first stop sequence, finish reason ``"stop"``.
+
+    Like OpenAI: the stop sequence itself is not returned. Unchanged if none occurs.
+    """
+    tokens = answer.tokens
+    raw = "".join(tokens)
+    cuts = [i for i in (raw.find(s) for s in stop if s) if i >= 0]
+    if not cuts:
+        return answer
+    end = min(cuts)
+    kept: list[str] = []
+    size = 0
+    for token in tokens:
+        if size + len(token) <= end:
+            kept.append(token)
+            size += len(token)
+            continue
+        if end > size:
+            kept.append(token[: end - size])  # the stop sequence starts inside this token
+        break
+    return FixedAnswer(tuple(kept), "stop")

@@ -27,7 +27,7 @@ PARAMETERS: dict[str, str] = {
     "model": "honoured", "messages": "honoured", "stream": "honoured",
     "stream_options": "honoured", "max_tokens": "honoured", "max_completion_tokens": "honoured",
     "tools": "honoured", "tool_choice": "honoured", "parallel_tool_calls": "honoured",
-    "response_format": "honoured", "stop": "honoured", "seed": "honoured",
+    "response_format": "honoured", "stop": "honoured", "seed": "checked",
     "n": "refused", "temperature": "checked", "top_p": "checked", "presence_penalty": "checked",
     "frequency_penalty": "checked", "user": "checked", "metadata": "checked", "store": "checked",
     "service_tier": "checked", "prompt_cache_key": "checked", "safety_identifier": "checked",

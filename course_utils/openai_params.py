@@ -246,6 +246,9 @@ def check_tools(raw: Any, *, flat: bool) -> list[dict[str, Any]]:
         return []
     if not isinstance(raw, list):
         raise invalid_type("tools", "an array", raw)
+    if not raw and not flat:  # Chat refuses an empty list; Responses takes it (agents sends one)
+        raise APIError(400, "Invalid 'tools': empty array. Expected an array with minimum length "
+                            "1, but got an empty array instead.", param="tools", code="empty_array")
     if len(raw) > MAX_TOOLS:
         raise too_long_array("tools", MAX_TOOLS, len(raw))
     tools = []

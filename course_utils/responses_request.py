@@ -258,7 +258,7 @@ def parse_responses_request(body: Any, lookup: Any) -> ResponsesRequest:
 def _flat_tool(tool: dict[str, Any]) -> dict[str, Any]:
     fn = tool["function"]
     return {"type": "function", "name": fn["name"], "description": fn.get("description"),
-            "parameters": fn["parameters"], "strict": fn.get("strict", True)}
+            "parameters": fn["parameters"], "strict": fn.get("strict")}
 
 
 def _flat_format(response_format: dict[str, Any] | None) -> dict[str, Any]:

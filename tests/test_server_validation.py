@@ -39,6 +39,7 @@ def _schema(schema, strict=True, **extra):
 # (extra body fields, status, param, code, message or None)
 CHAT_CASES = {
     "tools not an array": ({"tools": {}}, "tools", "invalid_type", None),
+    "tools empty": ({"tools": []}, "tools", "empty_array", None),
     "tool without a name": ({"tools": _fn(parameters=OBJ)}, "tools[0].function.name",
                             "missing_required_parameter",
                             "Missing required parameter: 'tools[0].function.name'."),

@@ -157,7 +157,7 @@ async def test_stored_responses_can_be_read_and_deleted():
 
 
 async def test_rate_limit_comes_before_the_stream_with_retry_headers():
-    async with sim_client(rpm=60, burst=1) as (sdk, _):
+    async with sim_client(rpm=1, burst=1) as (sdk, _):  # refills after 60 course s (3 s real)
         await sdk.responses.create(model="sim-fast", input="hello")
         with pytest.raises(openai.RateLimitError) as caught:
             async with sdk.responses.stream(model="sim-fast", input="hello"):

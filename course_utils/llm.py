@@ -431,7 +431,8 @@ class LLMEngine:
             ttft=(preset.ttft + preset.ttft_per_prompt_token * prompt_tokens) * factor,
             per_token=preset.per_token * factor, outcome=self.faults.next_outcome(self.seed, index),
             hang_seconds=self.faults.hang_seconds)
-        if turn is None and choice is None and fmt is None and not stops:
+        if (turn is None and choice is None and fmt is None and not stops
+                and (len(messages) == 1 or all(m["role"] != "tool" for m in messages))):
             # The plain path (every lesson before agents): text from the prompt, built lazily.
             source = "\n".join(m["content"] for m in messages if m["role"] != "assistant")
             plan.answer = generate(source, seed=self.seed, model=preset.name,

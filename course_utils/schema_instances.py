@@ -55,13 +55,18 @@ class Hints:
     def __init__(self, text: str) -> None:
         self.text = text
         names: list[str] = []
+        openers: list[str] = []  # capitalised only because they open a sentence, perhaps
         for match in _CAPITAL.finditer(text):
             words = [w for w in match.group(0).split() if w not in _NOT_NAMES]
             if words:
                 name = " ".join(words).strip("'")
-                if name and name not in names:
-                    names.append(name)
-        self.names = names
+                before = text[:match.start()].rstrip()
+                first_word = words[0] == match.group(0).split()[0]
+                at_start = first_word and (not before or before[-1] in ".!?:\n")
+                target = openers if at_start else names
+                if name and name not in names and name not in openers:
+                    target.append(name)
+        self.names = names or openers
         self.numbers = [float(n) for n in _NUMBER.findall(text)]
         self.words = [w for w in _WORD.findall(text) if w.lower() not in _FILLER]
         self.dates = _DATE.findall(text)

@@ -47,6 +47,7 @@ import asyncio
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, AsyncIterator, Iterator, Mapping, Sequence, Union
 
 from . import clock, outcomes, tracing
@@ -58,7 +59,7 @@ from .presets import PRESETS, ModelPreset, get_preset
 from .ratelimit import RateLimits
 from .schema_instances import Hints, instance
 from .scripting import Reply, ToolCalls, Turn, check_script
-from .seeding import Draws, stable_unit
+from .seeding import Draws, mix_unit, stable_int
 from .textgen import Answer, FixedAnswer, count_tokens, cut_at_stop, generate
 from .toolpolicy import (Choice, decide, dumps, prose_from_results, read_conversation,
                          read_tool_choice, tool_specs)
@@ -152,7 +153,7 @@ class CallPlan:
     request_id: str
     call_index: int
     model: str
-    answer: Answer | FixedAnswer
+    answer: Answer | FixedAnswer | _LazyAnswer
     prompt_tokens: int
     ttft: float
     per_token: float
@@ -347,6 +348,11 @@ def read_stop(stop: Any) -> tuple[str, ...]:
     raise BadRequestError("stop must be a string or a list of up to 4 strings", param="stop")
 
 
+@lru_cache(maxsize=256)
+def _latency_base(seed: int, model: str) -> int:
+    return stable_int("latency", seed, model)
+
+
 def _call_id(seed: int, index: int, k: int) -> str:
     rng = Draws("call", seed, index, k)
     return "call_" + "".join(_ALNUM[int(rng.random() * 62)] for _ in range(24))
@@ -383,6 +389,9 @@ class LLMEngine:
              response_format: Any = None, stop: Any = None) -> CallPlan:
         """Decide one call. Raises :class:`RateLimitError` (taking nothing) if a bucket is short,
         :class:`BadRequestError` if the request is wrong or can never fit the limits."""
+        if (type(prompt) is str and system is None and tools is None and tool_choice is None
+                and response_format is None and stop is None and not self.script):
+            return self._plan_text(prompt, model, max_tokens)
         preset = self.preset(model)
         messages = normalize_messages(prompt, system)
         check_max_tokens(max_tokens)
@@ -405,26 +414,12 @@ class LLMEngine:
         request_id = f"req_{self.seed:x}_{index:06d}"
         cap = min(max_tokens or preset.max_tokens, preset.max_tokens)
         if self.rate_limits is not None:
-            refused = self.rate_limits.check(prompt_tokens + cap)
-            if refused is not None:
-                limit, wait = refused
-                if wait == float("inf"):
-                    # Waiting cannot help: a retry loop sleeping retry_after would never return.
-                    capacity = self.rate_limits.tokens.capacity if self.rate_limits.tokens else 0
-                    raise BadRequestError(
-                        f"Request too large for {preset.name}: it may use {prompt_tokens + cap} "
-                        f"tokens ({prompt_tokens} prompt + {cap} max_tokens), more than the "
-                        f"{capacity:g} tokens per minute the limit allows at all. Lower max_tokens "
-                        f"or shorten the prompt; retrying will not help.",
-                        param="max_tokens", code="request_too_large", request_id=request_id)
-                raise RateLimitError(
-                    f"Rate limit reached for {limit} per minute on {preset.name}; retry after {wait:.2f} s",
-                    retry_after=wait, limit=limit, request_id=request_id)
+            self._admit(preset, prompt_tokens, cap, index)
         turn = None
         if self.script:
             turn_index = sum(1 for m in messages if m["role"] == "assistant")
             turn = self.script[turn_index] if turn_index < len(self.script) else None
-        factor = 1.0 + preset.jitter * (2.0 * stable_unit("latency", self.seed, preset.name, index) - 1.0)
+        factor = 1.0 + preset.jitter * (2.0 * mix_unit(_latency_base(self.seed, preset.name), index) - 1.0)
         plan = CallPlan(
             request_id=request_id, call_index=index, model=preset.name, answer=None,  # type: ignore[arg-type]
             prompt_tokens=prompt_tokens,
@@ -444,6 +439,50 @@ class LLMEngine:
             plan.ttft = turn.latency if n <= 1 else turn.latency / 2
             plan.per_token = 0.0 if n <= 1 else (turn.latency / 2) / (n - 1)
         return plan
+
+    def _plan_text(self, prompt: str, model: str | None, max_tokens: int | None) -> CallPlan:
+        """``plan()`` for a bare prompt string: the lessons' hot path, kept lean (the gather
+        benchmark plans 1,000 calls before the last one starts its wait)."""
+        preset = PRESETS.get(model or self.default_model) or get_preset(model or self.default_model)
+        if max_tokens is not None:
+            check_max_tokens(max_tokens)
+        prompt_tokens = count_tokens(prompt) + 3
+        if prompt_tokens > preset.context_window:
+            raise BadRequestError(f"the prompt has {prompt_tokens} tokens; {preset.name} accepts "
+                                  f"at most {preset.context_window}", param="messages",
+                                  code="context_length_exceeded")
+        index = self._calls
+        self._calls = index + 1
+        cap = min(max_tokens or preset.max_tokens, preset.max_tokens)
+        if self.rate_limits is not None:
+            self._admit(preset, prompt_tokens, cap, index)
+        answer = _LazyAnswer(prompt, self.seed, preset.name, preset.typical_tokens, cap)
+        factor = 1.0 + preset.jitter * (2.0 * mix_unit(_latency_base(self.seed, preset.name), index) - 1.0)
+        return CallPlan(f"req_{self.seed:x}_{index:06d}", index, preset.name, answer, prompt_tokens,
+                        (preset.ttft + preset.ttft_per_prompt_token * prompt_tokens) * factor,
+                        preset.per_token * factor, self.faults.next_outcome(self.seed, index),
+                        self.faults.hang_seconds)
+
+    def _admit(self, preset: ModelPreset, prompt_tokens: int, cap: int, index: int) -> None:
+        """Take from the rate-limit buckets, or raise (taking nothing)."""
+        assert self.rate_limits is not None
+        refused = self.rate_limits.check(prompt_tokens + cap)
+        if refused is None:
+            return
+        request_id = f"req_{self.seed:x}_{index:06d}"
+        limit, wait = refused
+        if wait == float("inf"):
+            # Waiting cannot help: a retry loop sleeping retry_after would never return.
+            capacity = self.rate_limits.tokens.capacity if self.rate_limits.tokens else 0
+            raise BadRequestError(
+                f"Request too large for {preset.name}: it may use {prompt_tokens + cap} "
+                f"tokens ({prompt_tokens} prompt + {cap} max_tokens), more than the "
+                f"{capacity:g} tokens per minute the limit allows at all. Lower max_tokens "
+                f"or shorten the prompt; retrying will not help.",
+                param="max_tokens", code="request_too_large", request_id=request_id)
+        raise RateLimitError(
+            f"Rate limit reached for {limit} per minute on {preset.name}; retry after {wait:.2f} s",
+            retry_after=wait, limit=limit, request_id=request_id)
 
     def _decide(self, plan: CallPlan, messages: list[dict[str, Any]], specs: list[Any],
                 choice: Choice | None, parallel: bool | None, fmt: tuple[str, Any] | None,
@@ -483,7 +522,7 @@ class LLMEngine:
                 value = {"answer": text}
             text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
             plan.json_output = True
-        answer: Answer | FixedAnswer
+        answer: Answer | FixedAnswer | _LazyAnswer
         if text is None:
             answer = self._prose(messages, cap, preset)
         else:
@@ -520,18 +559,7 @@ class LLMEngine:
 
     def failure_for(self, plan: CallPlan, tokens_sent: int = 0) -> LLMError:
         """The exception a planned failure raises."""
-        if plan.outcome == "rate_limit":
-            return RateLimitError(f"Rate limit reached for requests on {plan.model}; retry after "
-                                  f"{SCRIPTED_RETRY_AFTER:.2f} s", retry_after=SCRIPTED_RETRY_AFTER,
-                                  request_id=plan.request_id)
-        if plan.outcome == "overloaded":
-            return ServerError("The model is overloaded; try again shortly (503)", status_code=503,
-                               request_id=plan.request_id)
-        if plan.outcome == "cut":
-            return StreamInterrupted(f"Connection lost after {tokens_sent} tokens",
-                                     tokens_received=tokens_sent, request_id=plan.request_id)
-        return ServerError("The server had an error while processing your request (500)",
-                           request_id=plan.request_id)
+        return failure_for(plan, tokens_sent)
 
     def record_failure(self, error: LLMError, latency: float, prompt_tokens: int = 0,
                        completion_tokens: int = 0) -> None:
@@ -545,6 +573,55 @@ class LLMEngine:
                           completion_tokens=n, request_id=plan.request_id, latency=latency,
                           finish_reason=plan.finish_reason, tool_calls=plan.tool_calls,
                           parsed=plan.parsed)
+
+
+def failure_for(plan: CallPlan, tokens_sent: int = 0) -> LLMError:
+    """The exception a planned failure (``plan.outcome``) raises."""
+    if plan.outcome == "rate_limit":
+        return RateLimitError(f"Rate limit reached for requests on {plan.model}; retry after "
+                              f"{SCRIPTED_RETRY_AFTER:.2f} s", retry_after=SCRIPTED_RETRY_AFTER,
+                              request_id=plan.request_id)
+    if plan.outcome == "overloaded":
+        return ServerError("The model is overloaded; try again shortly (503)", status_code=503,
+                           request_id=plan.request_id)
+    if plan.outcome == "cut":
+        return StreamInterrupted(f"Connection lost after {tokens_sent} tokens",
+                                 tokens_received=tokens_sent, request_id=plan.request_id)
+    return ServerError("The server had an error while processing your request (500)",
+                       request_id=plan.request_id)
+
+
+class _LazyAnswer:
+    """The plain-text answer, composed on first use (see :class:`outcomes.Steps`)."""
+
+    __slots__ = ("_args", "_answer")
+
+    def __init__(self, *args: Any) -> None:
+        self._args = args
+        self._answer: Answer | None = None
+
+    def _get(self) -> Answer:
+        if self._answer is None:
+            prompt, seed, model, typical, cap = self._args
+            self._answer = generate(prompt, seed=seed, model=model, typical_tokens=typical,
+                                    max_tokens=cap)
+        return self._answer
+
+    @property
+    def count(self) -> int:
+        return self._get().count
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        return self._get().tokens
+
+    @property
+    def text(self) -> str:
+        return self._get().text
+
+    @property
+    def finish_reason(self) -> str:
+        return self._get().finish_reason
 
 
 class _ClientBase:
@@ -624,9 +701,13 @@ class SimulatedLLM(_ClientBase):
                        max_tokens: int | None = None, **agent_options: Any) -> Completion:
         """Answer a prompt (a string or chat messages) in one piece."""
         start = clock.now()
-        plan, steps = self._steps(prompt, _options(system, model, max_tokens, agent_options))
+        if agent_options or system is not None:
+            plan, steps = self._steps(prompt, _options(system, model, max_tokens, agent_options))
+        else:
+            plan, steps = self._steps(prompt, {"model": model, "max_tokens": max_tokens})
         try:
-            await self._wait(steps.total)
+            await self._wait(steps.first)
+            await self._wait(steps.rest)
         except asyncio.CancelledError:
             # A cancelled call still cost its prompt: hedged requests and timeouts show up in usage.
             outcomes.abandon(self.engine, plan, clock.now() - start, 0)
@@ -754,7 +835,8 @@ class SimulatedLLMSync(_ClientBase):
             start = clock.now()
             plan, steps = self._steps(prompt, _options(system, model, max_tokens, agent_options))
             try:
-                clock.sleep_blocking(steps.total)
+                clock.sleep_blocking(steps.first)
+                clock.sleep_blocking(steps.rest)
             except BaseException:  # Ctrl+C in a notebook: the call was abandoned
                 outcomes.abandon(self.engine, plan, clock.now() - start, 0)
                 raise

@@ -44,11 +44,13 @@ one interpreter every driver (async/sync, complete/stream, the server) follows.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, AsyncIterator, Iterator, Mapping, Sequence, Union
+from collections.abc import Mapping, Sequence
+from typing import Any, AsyncIterator, Iterator, Union
 
 from . import clock, outcomes, tracing
 from .config import DEFAULT_MODEL, settings
@@ -57,7 +59,7 @@ from .faults import (SCRIPTED_RETRY_AFTER, BadRequestError, FaultPlan, LLMError,
 from .metrics import Metrics
 from .presets import PRESETS, ModelPreset, get_preset
 from .ratelimit import RateLimits
-from .schema_instances import Hints, instance
+from .schema_instances import Hints, hints_for, instance
 from .scripting import Reply, ToolCalls, Turn, check_script
 from .seeding import Draws, mix_unit, stable_int
 from .textgen import Answer, FixedAnswer, count_tokens, cut_at_stop, generate
@@ -287,7 +289,8 @@ def normalize_messages(prompt: Prompt, system: str | None = None) -> list[dict[s
     """
     if isinstance(prompt, str):
         messages: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
-    elif isinstance(prompt, Sequence) and not isinstance(prompt, (bytes, bytearray)):
+    elif isinstance(prompt, (list, tuple)) or (isinstance(prompt, Sequence)
+                                                and not isinstance(prompt, (bytes, bytearray))):
         messages = []
         for i, m in enumerate(prompt):
             where = f"messages[{i}]"
@@ -343,9 +346,36 @@ def read_stop(stop: Any) -> tuple[str, ...]:
         return ()
     if isinstance(stop, str):
         return (stop,) if stop else ()
-    if isinstance(stop, Sequence) and all(isinstance(s, str) for s in stop) and len(stop) <= 4:
+    if isinstance(stop, (list, tuple)) and all(isinstance(s, str) for s in stop) and len(stop) <= 4:
         return tuple(s for s in stop if s)
     raise BadRequestError("stop must be a string or a list of up to 4 strings", param="stop")
+
+
+def _tools(tools: Sequence[Any]) -> tuple[list[Any], int]:
+    """The tools read, and the prompt tokens their definitions cost (as with real providers).
+
+    Agents send the same tools with every request: the work is cached on their JSON text.
+    """
+    try:
+        key = json.dumps(tools, separators=(",", ":"))
+    except (TypeError, ValueError):  # not JSON at all: let tool_specs say what is wrong
+        key = None
+    if key is None:
+        return _read_tools(tools)
+    specs, tokens = _tools_by_json(key)
+    return list(specs), tokens
+
+
+@lru_cache(maxsize=256)
+def _tools_by_json(key: str) -> tuple[tuple[Any, ...], int]:
+    specs, tokens = _read_tools(json.loads(key))
+    return tuple(specs), tokens
+
+
+def _read_tools(tools: Any) -> tuple[list[Any], int]:
+    specs = tool_specs(tools)
+    return specs, sum(count_tokens(t.name) + count_tokens(t.description)
+                      + count_tokens(json.dumps(t.parameters)) + 3 for t in specs)
 
 
 @lru_cache(maxsize=256)
@@ -354,8 +384,13 @@ def _latency_base(seed: int, model: str) -> int:
 
 
 def _call_id(seed: int, index: int, k: int) -> str:
-    rng = Draws("call", seed, index, k)
-    return "call_" + "".join(_ALNUM[int(rng.random() * 62)] for _ in range(24))
+    """``call_`` + 24 alphanumerics, the real API's format, from the seed and the call."""
+    n = int.from_bytes(hashlib.blake2b(f"call {seed} {index} {k}".encode(), digest_size=18).digest(), "big")
+    out = []
+    for _ in range(24):
+        n, r = divmod(n, 62)
+        out.append(_ALNUM[r])
+    return "call_" + "".join(out)
 
 
 class LLMEngine:
@@ -395,14 +430,12 @@ class LLMEngine:
         preset = self.preset(model)
         messages = normalize_messages(prompt, system)
         check_max_tokens(max_tokens)
-        specs = tool_specs(tools) if tools else []
+        specs, tool_tokens = _tools(tools) if tools else ([], 0)
         choice = read_tool_choice(tool_choice, specs) if (specs or tool_choice is not None) else None
         fmt = read_response_format(response_format)
         stops = read_stop(stop)
         prompt_tokens = prompt_token_count(messages)
-        if specs:  # tool definitions are part of the prompt, as with real providers
-            prompt_tokens += sum(count_tokens(t.name) + count_tokens(t.description)
-                                 + count_tokens(json.dumps(t.parameters)) + 3 for t in specs)
+        prompt_tokens += tool_tokens
         if fmt is not None and fmt[1] is not None:
             prompt_tokens += count_tokens(json.dumps(fmt[1]))
         if prompt_tokens > preset.context_window:
@@ -502,7 +535,7 @@ class LLMEngine:
         else:
             conv = read_conversation(messages)
             results = conv.results
-            hints = Hints(conv.user_text)
+            hints = hints_for(conv.user_text)
         if calls:
             self._plan_calls(plan, calls, cap)
             plan.answer = FixedAnswer((), "stop")
@@ -511,9 +544,9 @@ class LLMEngine:
             text = prose_from_results(results)
         if fmt is not None:
             if hints is None:
-                hints = Hints(read_conversation(messages).user_text)
+                hints = hints_for(read_conversation(messages).user_text)
             if results:
-                hints.words += Hints(" ".join(t for _, t in results)).words
+                hints = hints.merged(hints_for(" ".join(t for _, t in results)))
             if fmt[0] == "json_schema":
                 value = instance(fmt[1], hints, seed=self.seed)
             else:

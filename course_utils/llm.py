@@ -44,10 +44,13 @@ one interpreter every driver (async/sync, complete/stream, the server) follows.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Iterator, Mapping, Sequence, Union
+from functools import lru_cache
+from collections.abc import Mapping, Sequence
+from typing import Any, AsyncIterator, Iterator, Union
 
 from . import clock, outcomes, tracing
 from .config import DEFAULT_MODEL, settings
@@ -56,9 +59,9 @@ from .faults import (SCRIPTED_RETRY_AFTER, BadRequestError, FaultPlan, LLMError,
 from .metrics import Metrics
 from .presets import PRESETS, ModelPreset, get_preset
 from .ratelimit import RateLimits
-from .schema_instances import Hints, instance
+from .schema_instances import Hints, hints_for, instance
 from .scripting import Reply, ToolCalls, Turn, check_script
-from .seeding import Draws, stable_unit
+from .seeding import Draws, mix_unit, stable_int
 from .textgen import Answer, FixedAnswer, count_tokens, cut_at_stop, generate
 from .toolpolicy import (Choice, decide, dumps, prose_from_results, read_conversation,
                          read_tool_choice, tool_specs)
@@ -152,7 +155,7 @@ class CallPlan:
     request_id: str
     call_index: int
     model: str
-    answer: Answer | FixedAnswer
+    answer: Answer | FixedAnswer | _LazyAnswer
     prompt_tokens: int
     ttft: float
     per_token: float
@@ -286,7 +289,8 @@ def normalize_messages(prompt: Prompt, system: str | None = None) -> list[dict[s
     """
     if isinstance(prompt, str):
         messages: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
-    elif isinstance(prompt, Sequence) and not isinstance(prompt, (bytes, bytearray)):
+    elif isinstance(prompt, (list, tuple)) or (isinstance(prompt, Sequence)
+                                                and not isinstance(prompt, (bytes, bytearray))):
         messages = []
         for i, m in enumerate(prompt):
             where = f"messages[{i}]"
@@ -342,14 +346,51 @@ def read_stop(stop: Any) -> tuple[str, ...]:
         return ()
     if isinstance(stop, str):
         return (stop,) if stop else ()
-    if isinstance(stop, Sequence) and all(isinstance(s, str) for s in stop) and len(stop) <= 4:
+    if isinstance(stop, (list, tuple)) and all(isinstance(s, str) for s in stop) and len(stop) <= 4:
         return tuple(s for s in stop if s)
     raise BadRequestError("stop must be a string or a list of up to 4 strings", param="stop")
 
 
+def _tools(tools: Sequence[Any]) -> tuple[list[Any], int]:
+    """The tools read, and the prompt tokens their definitions cost (as with real providers).
+
+    Agents send the same tools with every request: the work is cached on their JSON text.
+    """
+    try:
+        key = json.dumps(tools, separators=(",", ":"))
+    except (TypeError, ValueError):  # not JSON at all: let tool_specs say what is wrong
+        key = None
+    if key is None:
+        return _read_tools(tools)
+    specs, tokens = _tools_by_json(key)
+    return list(specs), tokens
+
+
+@lru_cache(maxsize=256)
+def _tools_by_json(key: str) -> tuple[tuple[Any, ...], int]:
+    specs, tokens = _read_tools(json.loads(key))
+    return tuple(specs), tokens
+
+
+def _read_tools(tools: Any) -> tuple[list[Any], int]:
+    specs = tool_specs(tools)
+    return specs, sum(count_tokens(t.name) + count_tokens(t.description)
+                      + count_tokens(json.dumps(t.parameters)) + 3 for t in specs)
+
+
+@lru_cache(maxsize=256)
+def _latency_base(seed: int, model: str) -> int:
+    return stable_int("latency", seed, model)
+
+
 def _call_id(seed: int, index: int, k: int) -> str:
-    rng = Draws("call", seed, index, k)
-    return "call_" + "".join(_ALNUM[int(rng.random() * 62)] for _ in range(24))
+    """``call_`` + 24 alphanumerics, the real API's format, from the seed and the call."""
+    n = int.from_bytes(hashlib.blake2b(f"call {seed} {index} {k}".encode(), digest_size=18).digest(), "big")
+    out = []
+    for _ in range(24):
+        n, r = divmod(n, 62)
+        out.append(_ALNUM[r])
+    return "call_" + "".join(out)
 
 
 class LLMEngine:
@@ -383,17 +424,18 @@ class LLMEngine:
              response_format: Any = None, stop: Any = None) -> CallPlan:
         """Decide one call. Raises :class:`RateLimitError` (taking nothing) if a bucket is short,
         :class:`BadRequestError` if the request is wrong or can never fit the limits."""
+        if (type(prompt) is str and system is None and tools is None and tool_choice is None
+                and response_format is None and stop is None and not self.script):
+            return self._plan_text(prompt, model, max_tokens)
         preset = self.preset(model)
         messages = normalize_messages(prompt, system)
         check_max_tokens(max_tokens)
-        specs = tool_specs(tools) if tools else []
+        specs, tool_tokens = _tools(tools) if tools else ([], 0)
         choice = read_tool_choice(tool_choice, specs) if (specs or tool_choice is not None) else None
         fmt = read_response_format(response_format)
         stops = read_stop(stop)
         prompt_tokens = prompt_token_count(messages)
-        if specs:  # tool definitions are part of the prompt, as with real providers
-            prompt_tokens += sum(count_tokens(t.name) + count_tokens(t.description)
-                                 + count_tokens(json.dumps(t.parameters)) + 3 for t in specs)
+        prompt_tokens += tool_tokens
         if fmt is not None and fmt[1] is not None:
             prompt_tokens += count_tokens(json.dumps(fmt[1]))
         if prompt_tokens > preset.context_window:
@@ -405,33 +447,20 @@ class LLMEngine:
         request_id = f"req_{self.seed:x}_{index:06d}"
         cap = min(max_tokens or preset.max_tokens, preset.max_tokens)
         if self.rate_limits is not None:
-            refused = self.rate_limits.check(prompt_tokens + cap)
-            if refused is not None:
-                limit, wait = refused
-                if wait == float("inf"):
-                    # Waiting cannot help: a retry loop sleeping retry_after would never return.
-                    capacity = self.rate_limits.tokens.capacity if self.rate_limits.tokens else 0
-                    raise BadRequestError(
-                        f"Request too large for {preset.name}: it may use {prompt_tokens + cap} "
-                        f"tokens ({prompt_tokens} prompt + {cap} max_tokens), more than the "
-                        f"{capacity:g} tokens per minute the limit allows at all. Lower max_tokens "
-                        f"or shorten the prompt; retrying will not help.",
-                        param="max_tokens", code="request_too_large", request_id=request_id)
-                raise RateLimitError(
-                    f"Rate limit reached for {limit} per minute on {preset.name}; retry after {wait:.2f} s",
-                    retry_after=wait, limit=limit, request_id=request_id)
+            self._admit(preset, prompt_tokens, cap, index)
         turn = None
         if self.script:
             turn_index = sum(1 for m in messages if m["role"] == "assistant")
             turn = self.script[turn_index] if turn_index < len(self.script) else None
-        factor = 1.0 + preset.jitter * (2.0 * stable_unit("latency", self.seed, preset.name, index) - 1.0)
+        factor = 1.0 + preset.jitter * (2.0 * mix_unit(_latency_base(self.seed, preset.name), index) - 1.0)
         plan = CallPlan(
             request_id=request_id, call_index=index, model=preset.name, answer=None,  # type: ignore[arg-type]
             prompt_tokens=prompt_tokens,
             ttft=(preset.ttft + preset.ttft_per_prompt_token * prompt_tokens) * factor,
             per_token=preset.per_token * factor, outcome=self.faults.next_outcome(self.seed, index),
             hang_seconds=self.faults.hang_seconds)
-        if turn is None and choice is None and fmt is None and not stops:
+        if (turn is None and choice is None and fmt is None and not stops
+                and (len(messages) == 1 or all(m["role"] != "tool" for m in messages))):
             # The plain path (every lesson before agents): text from the prompt, built lazily.
             source = "\n".join(m["content"] for m in messages if m["role"] != "assistant")
             plan.answer = generate(source, seed=self.seed, model=preset.name,
@@ -443,6 +472,50 @@ class LLMEngine:
             plan.ttft = turn.latency if n <= 1 else turn.latency / 2
             plan.per_token = 0.0 if n <= 1 else (turn.latency / 2) / (n - 1)
         return plan
+
+    def _plan_text(self, prompt: str, model: str | None, max_tokens: int | None) -> CallPlan:
+        """``plan()`` for a bare prompt string: the lessons' hot path, kept lean (the gather
+        benchmark plans 1,000 calls before the last one starts its wait)."""
+        preset = PRESETS.get(model or self.default_model) or get_preset(model or self.default_model)
+        if max_tokens is not None:
+            check_max_tokens(max_tokens)
+        prompt_tokens = count_tokens(prompt) + 3
+        if prompt_tokens > preset.context_window:
+            raise BadRequestError(f"the prompt has {prompt_tokens} tokens; {preset.name} accepts "
+                                  f"at most {preset.context_window}", param="messages",
+                                  code="context_length_exceeded")
+        index = self._calls
+        self._calls = index + 1
+        cap = min(max_tokens or preset.max_tokens, preset.max_tokens)
+        if self.rate_limits is not None:
+            self._admit(preset, prompt_tokens, cap, index)
+        answer = _LazyAnswer(prompt, self.seed, preset.name, preset.typical_tokens, cap)
+        factor = 1.0 + preset.jitter * (2.0 * mix_unit(_latency_base(self.seed, preset.name), index) - 1.0)
+        return CallPlan(f"req_{self.seed:x}_{index:06d}", index, preset.name, answer, prompt_tokens,
+                        (preset.ttft + preset.ttft_per_prompt_token * prompt_tokens) * factor,
+                        preset.per_token * factor, self.faults.next_outcome(self.seed, index),
+                        self.faults.hang_seconds)
+
+    def _admit(self, preset: ModelPreset, prompt_tokens: int, cap: int, index: int) -> None:
+        """Take from the rate-limit buckets, or raise (taking nothing)."""
+        assert self.rate_limits is not None
+        refused = self.rate_limits.check(prompt_tokens + cap)
+        if refused is None:
+            return
+        request_id = f"req_{self.seed:x}_{index:06d}"
+        limit, wait = refused
+        if wait == float("inf"):
+            # Waiting cannot help: a retry loop sleeping retry_after would never return.
+            capacity = self.rate_limits.tokens.capacity if self.rate_limits.tokens else 0
+            raise BadRequestError(
+                f"Request too large for {preset.name}: it may use {prompt_tokens + cap} "
+                f"tokens ({prompt_tokens} prompt + {cap} max_tokens), more than the "
+                f"{capacity:g} tokens per minute the limit allows at all. Lower max_tokens "
+                f"or shorten the prompt; retrying will not help.",
+                param="max_tokens", code="request_too_large", request_id=request_id)
+        raise RateLimitError(
+            f"Rate limit reached for {limit} per minute on {preset.name}; retry after {wait:.2f} s",
+            retry_after=wait, limit=limit, request_id=request_id)
 
     def _decide(self, plan: CallPlan, messages: list[dict[str, Any]], specs: list[Any],
                 choice: Choice | None, parallel: bool | None, fmt: tuple[str, Any] | None,
@@ -462,7 +535,7 @@ class LLMEngine:
         else:
             conv = read_conversation(messages)
             results = conv.results
-            hints = Hints(conv.user_text)
+            hints = hints_for(conv.user_text)
         if calls:
             self._plan_calls(plan, calls, cap)
             plan.answer = FixedAnswer((), "stop")
@@ -471,9 +544,9 @@ class LLMEngine:
             text = prose_from_results(results)
         if fmt is not None:
             if hints is None:
-                hints = Hints(read_conversation(messages).user_text)
+                hints = hints_for(read_conversation(messages).user_text)
             if results:
-                hints.words += Hints(" ".join(t for _, t in results)).words
+                hints = hints.merged(hints_for(" ".join(t for _, t in results)))
             if fmt[0] == "json_schema":
                 value = instance(fmt[1], hints, seed=self.seed)
             else:
@@ -482,7 +555,7 @@ class LLMEngine:
                 value = {"answer": text}
             text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
             plan.json_output = True
-        answer: Answer | FixedAnswer
+        answer: Answer | FixedAnswer | _LazyAnswer
         if text is None:
             answer = self._prose(messages, cap, preset)
         else:
@@ -519,18 +592,7 @@ class LLMEngine:
 
     def failure_for(self, plan: CallPlan, tokens_sent: int = 0) -> LLMError:
         """The exception a planned failure raises."""
-        if plan.outcome == "rate_limit":
-            return RateLimitError(f"Rate limit reached for requests on {plan.model}; retry after "
-                                  f"{SCRIPTED_RETRY_AFTER:.2f} s", retry_after=SCRIPTED_RETRY_AFTER,
-                                  request_id=plan.request_id)
-        if plan.outcome == "overloaded":
-            return ServerError("The model is overloaded; try again shortly (503)", status_code=503,
-                               request_id=plan.request_id)
-        if plan.outcome == "cut":
-            return StreamInterrupted(f"Connection lost after {tokens_sent} tokens",
-                                     tokens_received=tokens_sent, request_id=plan.request_id)
-        return ServerError("The server had an error while processing your request (500)",
-                           request_id=plan.request_id)
+        return failure_for(plan, tokens_sent)
 
     def record_failure(self, error: LLMError, latency: float, prompt_tokens: int = 0,
                        completion_tokens: int = 0) -> None:
@@ -544,6 +606,55 @@ class LLMEngine:
                           completion_tokens=n, request_id=plan.request_id, latency=latency,
                           finish_reason=plan.finish_reason, tool_calls=plan.tool_calls,
                           parsed=plan.parsed)
+
+
+def failure_for(plan: CallPlan, tokens_sent: int = 0) -> LLMError:
+    """The exception a planned failure (``plan.outcome``) raises."""
+    if plan.outcome == "rate_limit":
+        return RateLimitError(f"Rate limit reached for requests on {plan.model}; retry after "
+                              f"{SCRIPTED_RETRY_AFTER:.2f} s", retry_after=SCRIPTED_RETRY_AFTER,
+                              request_id=plan.request_id)
+    if plan.outcome == "overloaded":
+        return ServerError("The model is overloaded; try again shortly (503)", status_code=503,
+                           request_id=plan.request_id)
+    if plan.outcome == "cut":
+        return StreamInterrupted(f"Connection lost after {tokens_sent} tokens",
+                                 tokens_received=tokens_sent, request_id=plan.request_id)
+    return ServerError("The server had an error while processing your request (500)",
+                       request_id=plan.request_id)
+
+
+class _LazyAnswer:
+    """The plain-text answer, composed on first use (see :class:`outcomes.Steps`)."""
+
+    __slots__ = ("_args", "_answer")
+
+    def __init__(self, *args: Any) -> None:
+        self._args = args
+        self._answer: Answer | None = None
+
+    def _get(self) -> Answer:
+        if self._answer is None:
+            prompt, seed, model, typical, cap = self._args
+            self._answer = generate(prompt, seed=seed, model=model, typical_tokens=typical,
+                                    max_tokens=cap)
+        return self._answer
+
+    @property
+    def count(self) -> int:
+        return self._get().count
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        return self._get().tokens
+
+    @property
+    def text(self) -> str:
+        return self._get().text
+
+    @property
+    def finish_reason(self) -> str:
+        return self._get().finish_reason
 
 
 class _ClientBase:
@@ -623,9 +734,13 @@ class SimulatedLLM(_ClientBase):
                        max_tokens: int | None = None, **agent_options: Any) -> Completion:
         """Answer a prompt (a string or chat messages) in one piece."""
         start = clock.now()
-        plan, steps = self._steps(prompt, _options(system, model, max_tokens, agent_options))
+        if agent_options or system is not None:
+            plan, steps = self._steps(prompt, _options(system, model, max_tokens, agent_options))
+        else:
+            plan, steps = self._steps(prompt, {"model": model, "max_tokens": max_tokens})
         try:
-            await self._wait(steps.total)
+            await self._wait(steps.first)
+            await self._wait(steps.rest)
         except asyncio.CancelledError:
             # A cancelled call still cost its prompt: hedged requests and timeouts show up in usage.
             outcomes.abandon(self.engine, plan, clock.now() - start, 0)
@@ -753,7 +868,8 @@ class SimulatedLLMSync(_ClientBase):
             start = clock.now()
             plan, steps = self._steps(prompt, _options(system, model, max_tokens, agent_options))
             try:
-                clock.sleep_blocking(steps.total)
+                clock.sleep_blocking(steps.first)
+                clock.sleep_blocking(steps.rest)
             except BaseException:  # Ctrl+C in a notebook: the call was abandoned
                 outcomes.abandon(self.engine, plan, clock.now() - start, 0)
                 raise

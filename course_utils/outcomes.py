@@ -26,7 +26,6 @@ cancelled   until the caller gave up                "cancelled" (prompt + pieces
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .faults import LLMError
@@ -38,48 +37,84 @@ if TYPE_CHECKING:
 ERROR_LATENCY = 0.05
 
 
-@dataclass(slots=True)
 class Steps:
     """The timeline of one call: ``first`` wait, ``emit`` pieces ``gap`` apart, ``tail`` wait,
     then either ``error`` or the answer. ``before_output``: the failure replaces the answer
-    (over HTTP an error status, not a broken stream)."""
+    (over HTTP an error status, not a broken stream).
 
-    first: float
-    gap: float
-    emit: int
-    tail: float
-    error: LLMError | None = None
-    before_output: bool = False
-    billed_prompt: bool = True
+    ``first`` never needs the answer's text, and ``emit``/``rest``/``error`` are read only
+    after ``first`` has been waited: the answer is composed while the caller waits for its
+    first token, as a real model does, not while a thousand other calls wait to start.
+    """
+
+    __slots__ = ("plan", "first", "gap", "kind", "before_output", "billed_prompt", "_error")
+
+    def __init__(self, plan: "CallPlan | None", first: float, gap: float, kind: str,
+                 error: LLMError | None = None, *, billed_prompt: bool = True) -> None:
+        self.plan = plan
+        self.first = first
+        self.gap = gap
+        self.kind = kind  # "answer", "cut" or "fail"
+        self.before_output = kind == "fail"
+        self.billed_prompt = billed_prompt
+        self._error = error
+
+    @property
+    def emit(self) -> int:
+        """Pieces delivered before the end."""
+        if self.kind == "fail":
+            return 0
+        n = self.plan.completion_tokens  # type: ignore[union-attr]
+        return n // 2 if self.kind == "cut" else n
+
+    @property
+    def tail(self) -> float:
+        """Course seconds between the last piece and the end: a cut comes when the next was due."""
+        return self.gap if self.kind == "cut" and self.emit else 0.0
+
+    @property
+    def rest(self) -> float:
+        """Course seconds after ``first``."""
+        if self.kind == "fail":
+            return 0.0
+        return self.gap * max(self.emit - 1, 0) + self.tail
 
     @property
     def total(self) -> float:
         """Course seconds from request to the end, the same for every driver."""
-        return self.first + self.gap * max(self.emit - 1, 0) + self.tail
+        return self.first + self.rest
+
+    @property
+    def error(self) -> LLMError | None:
+        if self._error is None and self.kind == "cut":
+            self._error = self._engine_failure()
+        return self._error
+
+    def _engine_failure(self) -> LLMError:
+        from .llm import failure_for
+
+        return failure_for(self.plan, self.emit)  # type: ignore[arg-type]
 
 
 def steps_for(engine: "LLMEngine", plan: "CallPlan") -> Steps:
     """The steps of a planned call (its ``outcome`` decided by the fault plan)."""
     outcome = plan.outcome
     if outcome == "ok":
-        return Steps(plan.ttft, plan.per_token, plan.completion_tokens, 0.0)
+        return Steps(plan, plan.ttft, plan.per_token, "answer")
     if outcome == "hang":
-        return Steps(plan.hang_seconds + plan.ttft, plan.per_token, plan.completion_tokens, 0.0)
+        return Steps(plan, plan.hang_seconds + plan.ttft, plan.per_token, "answer")
     if outcome == "rate_limit":
-        return Steps(ERROR_LATENCY, 0.0, 0, 0.0, engine.failure_for(plan), True, billed_prompt=False)
+        return Steps(plan, ERROR_LATENCY, 0.0, "fail", engine.failure_for(plan), billed_prompt=False)
     if outcome in ("error", "overloaded"):
-        return Steps(ERROR_LATENCY + plan.ttft / 2, 0.0, 0, 0.0, engine.failure_for(plan), True)
+        return Steps(plan, ERROR_LATENCY + plan.ttft / 2, 0.0, "fail", engine.failure_for(plan))
     if outcome == "cut":
-        sent = plan.completion_tokens // 2
-        # The connection drops when the next piece was due.
-        return Steps(plan.ttft, plan.per_token, sent, plan.per_token if sent else 0.0,
-                     engine.failure_for(plan, sent))
+        return Steps(plan, plan.ttft, plan.per_token, "cut")
     raise ValueError(f"unknown outcome {outcome!r}")
 
 
 def refusal(error: LLMError) -> Steps:
     """The steps of a call that ``plan()`` refused (an empty bucket, a bad request)."""
-    return Steps(ERROR_LATENCY, 0.0, 0, 0.0, error, True, billed_prompt=False)
+    return Steps(None, ERROR_LATENCY, 0.0, "fail", error, billed_prompt=False)
 
 
 def settle(engine: "LLMEngine", plan: "CallPlan | None", steps: Steps, latency: float) -> "Completion":

@@ -16,8 +16,11 @@ Deterministic: the same schema, hints and seed give the same value in every proc
 
 from __future__ import annotations
 
+import copy
 import re
-from typing import Any, Mapping
+from functools import lru_cache
+from collections.abc import Mapping
+from typing import Any
 
 from .seeding import Draws
 
@@ -49,27 +52,47 @@ _NOT_NAMES = frozenset("""What Whats What's Who How When Where Which Why Please 
 MAX_DEPTH = 8  # recursive schemas ($ref to itself) stop nesting here
 
 
+@lru_cache(maxsize=1024)
+def hints_for(text: str) -> "Hints":
+    """:class:`Hints` of ``text``, cached (agents resend the same user turn every round)."""
+    return Hints(text)
+
+
 class Hints:
     """What the prompt offers as values: capitalised names, numbers, a subject phrase, words."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         names: list[str] = []
+        openers: list[str] = []  # capitalised only because they open a sentence, perhaps
         for match in _CAPITAL.finditer(text):
             words = [w for w in match.group(0).split() if w not in _NOT_NAMES]
             if words:
                 name = " ".join(words).strip("'")
-                if name and name not in names:
-                    names.append(name)
-        self.names = names
-        self.numbers = [float(n) for n in _NUMBER.findall(text)]
-        self.words = [w for w in _WORD.findall(text) if w.lower() not in _FILLER]
-        self.dates = _DATE.findall(text)
-        self.emails = _EMAIL.findall(text)
-        self.urls = _URL.findall(text)
+                before = text[:match.start()].rstrip()
+                first_word = words[0] == match.group(0).split()[0]
+                at_start = first_word and (not before or before[-1] in ".!?:\n")
+                target = openers if at_start else names
+                if name and name not in names and name not in openers:
+                    target.append(name)
+        self.names = tuple(names or openers)
+        self.numbers = tuple(float(n) for n in _NUMBER.findall(text))
+        self.words = tuple(w for w in _WORD.findall(text) if w.lower() not in _FILLER)
+        self.dates = tuple(_DATE.findall(text))
+        self.emails = tuple(_EMAIL.findall(text))
+        self.urls = tuple(_URL.findall(text))
         lead = _PHRASE_LEAD.search(text.strip().splitlines()[-1] if text.strip() else "")
         phrase = lead.group(1) if lead else " ".join(self.words[:6])
         self.phrase = phrase.strip().rstrip("?.!").strip() or "example"
+
+    def merged(self, other: "Hints") -> "Hints":
+        """These hints, plus the numbers and words of ``other`` (e.g. tool results) after them."""
+        out = copy.copy(self)
+        out.numbers = self.numbers + tuple(n for n in other.numbers if n not in self.numbers)
+        out.words = self.words + other.words
+        out.dates, out.emails, out.urls = (self.dates + other.dates, self.emails + other.emails,
+                                           self.urls + other.urls)
+        return out
 
     def __repr__(self) -> str:
         return f"Hints(names={self.names}, numbers={self.numbers}, phrase={self.phrase!r})"
@@ -100,7 +123,8 @@ def instance(schema: Any, hints: Hints | None = None, *, seed: int = 0, name: st
     """A value valid against ``schema``. ``name`` is the property it fills (a hint for strings);
     ``pick`` chooses among several candidate values of the prompt (used for parallel calls)."""
     root = schema if isinstance(schema, Mapping) else {}
-    return _Builder(root, hints or Hints(""), Draws("schema", seed, repr(schema)[:200]), pick).value(
+    hints = hints or hints_for("")
+    return _Builder(root, hints, Draws("schema", seed, name, pick, hints.text[:80]), pick).value(
         schema, name, 0)
 
 

@@ -353,8 +353,10 @@ class ChatCompletions:
             answering[0] = True  # from here on, failures cannot become an error response
             await self._stream(plan, steps, chat, headers, receive, send, course_start)
             return
-        if not await self._wait(steps.total, receive, plan, course_start):
+        if not await self._wait(steps.first, receive, plan, course_start):
             return
+        if steps.rest > 0:
+            await clock.sleep(steps.rest)
         state.stats.statuses[200] += 1
         answering[0] = True
         if steps.error is not None:  # a cut: promise the whole body, deliver half, hang up

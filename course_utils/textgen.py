@@ -91,19 +91,23 @@ _FACT_TOKENS = [_pretokenize(t) for t in _FACTS]
 class _Terms:
     """The prompt's key terms as token lists, ready to drop into corpus sentences."""
 
-    __slots__ = ("tokens", "counts")
+    __slots__ = ("tokens", "counts", "_facts")
 
     def __init__(self, words: tuple[str, ...]) -> None:
         a = words[0]
         b = words[1] if len(words) > 1 else "the wider system"
         self.tokens = {"a": split_tokens(a), "A": split_tokens(a[:1].upper() + a[1:]), "b": split_tokens(b)}
         self.counts = {k: len(v) for k, v in self.tokens.items()}
+        self._facts: dict[int, list[str]] = {}  # terms recur across prompts: build each once
 
     def fact_count(self, index: int) -> int:
         _, literal, slots = _FACT_TOKENS[index]
         return literal + sum(self.counts[s] for s in slots)
 
     def fact_tokens(self, index: int) -> list[str]:
+        cached = self._facts.get(index)
+        if cached is not None:
+            return cached
         out: list[str] = []
         for token in _FACT_TOKENS[index][0]:
             key = token.strip()
@@ -114,6 +118,7 @@ class _Terms:
                 sub = self.tokens[slot]
                 out.append(token[: len(token) - len(key)] + sub[0])
                 out.extend(sub[1:])
+        self._facts[index] = out
         return out
 
 

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .faults import BadRequestError
-from .schema_instances import ENTITY_NAMES, Hints, instance, resolve
+from .schema_instances import ENTITY_NAMES, Hints, hints_for, instance, resolve
 from .textgen import _STOPWORDS
 
 # Name words that say nothing about what a tool is for.
@@ -55,7 +57,24 @@ class ToolSpec:
 
     @property
     def name_words(self) -> tuple[str, ...]:
-        return tuple(w.lower() for w in _SPLIT.split(self.name) if w)
+        return _name_words(self.name)
+
+
+@lru_cache(maxsize=1024)
+def _name_words(name: str) -> tuple[str, ...]:
+    return tuple(w.lower() for w in _SPLIT.split(name) if w)
+
+
+@lru_cache(maxsize=1024)
+def _description_words(description: str) -> frozenset[str]:
+    return frozenset(w for w in _WORDS.findall(description.lower()) if len(w) >= 4 and w not in _DESC_STOP)
+
+
+@lru_cache(maxsize=1024)
+def _text_words(text: str) -> tuple[str, frozenset[str], frozenset[str]]:
+    low = text.lower()
+    words = frozenset(_WORDS.findall(low))
+    return low, words, frozenset({_stem(w) for w in words} | {w.rstrip("s") for w in words})
 
 
 def tool_specs(tools: Sequence[Any] | None) -> list[ToolSpec]:
@@ -65,7 +84,8 @@ def tool_specs(tools: Sequence[Any] | None) -> list[ToolSpec]:
     """
     if tools is None:
         return []
-    if not isinstance(tools, Sequence) or isinstance(tools, (str, bytes)):
+    if not isinstance(tools, (list, tuple)) and (not isinstance(tools, Sequence)
+                                                 or isinstance(tools, (str, bytes))):
         raise BadRequestError("tools must be a list of function tools", param="tools")
     out = []
     for i, tool in enumerate(tools):
@@ -173,17 +193,14 @@ def _stem(word: str) -> str:
 
 def score(tool: ToolSpec, text: str) -> int:
     """How clearly ``text`` asks for ``tool`` (0: not at all; >= 10: it names the tool)."""
-    low = text.lower()
+    low, words, stems = _text_words(text)
     if tool.name.lower() in low or (len(tool.name_words) > 1 and " ".join(tool.name_words) in low):
         return 100
-    words = set(_WORDS.findall(low))
-    stems = {_stem(w) for w in words} | {w.rstrip("s") for w in words}
     total = 0
     for w in tool.name_words:
         if len(w) >= 3 and w not in _GENERIC and (w in words or _stem(w) in stems or w.rstrip("s") in stems):
             total += 10
-    desc = {w for w in _WORDS.findall(tool.description.lower()) if len(w) >= 4 and w not in _DESC_STOP}
-    hits = sum(1 for w in desc if w in words or _stem(w) in stems)
+    hits = sum(1 for w in _description_words(tool.description) if w in words or _stem(w) in stems)
     return total + (hits if hits >= 2 else 0)
 
 
@@ -200,7 +217,7 @@ def decide(messages: Sequence[Mapping[str, Any]], tools: Sequence[ToolSpec], cho
            parallel: bool, seed: int) -> Decision:
     """Apply the policy in this module's docstring."""
     conv = read_conversation(messages)
-    hints = Hints(conv.user_text)
+    hints = hints_for(conv.user_text)
     if choice.mode == "none" or not tools:
         return Decision((), conv.results, hints)
     usable = [t for t in tools if choice.allowed is None or t.name in choice.allowed] or list(tools)
@@ -234,11 +251,7 @@ def _with_results(hints: Hints, conv: Conversation) -> Hints:
     if not conv.results:
         return hints
     # A call made after results (e.g. pydantic-ai's final_result) may use what they said.
-    merged = Hints(conv.user_text)
-    extra = Hints("\n".join(text for _, text in conv.results))
-    merged.numbers += [n for n in extra.numbers if n not in merged.numbers]
-    merged.words += extra.words
-    return merged
+    return hints.merged(hints_for("\n".join(text for _, text in conv.results)))
 
 
 def _entity_count(spec: ToolSpec, hints: Hints) -> int:

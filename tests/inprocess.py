@@ -1,7 +1,8 @@
 """The course server in this process: the openai SDK talks to the ASGI app with no socket.
 
-Fast enough to run hundreds of requests per test file; ``test_server.py`` keeps the real
-subprocesses for what needs a network (retries on 429, cut connections, lifecycle).
+Through :class:`course_utils.inprocess.InProcessTransport`, which streams the app's answer as
+it is sent (pacing, cuts), so tests see what a socket would show. ``test_server.py`` keeps the
+real subprocesses for what needs a network (SDK retries, lifecycle).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any, AsyncIterator
 import httpx2
 import openai
 
+from course_utils.inprocess import InProcessTransport
 from course_utils.server import create_app
 
 BASE = "http://sim.local"
@@ -23,7 +25,7 @@ async def sim_client(**app_options: Any) -> AsyncIterator[tuple[openai.AsyncOpen
     app_options.setdefault("model", "sim-instant")
     app_options.setdefault("seed", 7)
     app = create_app(**app_options)
-    transport = httpx2.ASGITransport(app=app)
+    transport = InProcessTransport(app)
     async with httpx2.AsyncClient(transport=transport, base_url=f"{BASE}/v1") as http:
         sdk = openai.AsyncOpenAI(base_url=f"{BASE}/v1", api_key="not-needed", http_client=http,
                                  max_retries=0)

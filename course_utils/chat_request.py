@@ -38,6 +38,11 @@ PARAMETERS: dict[str, str] = {
 }
 _NUMBER_RANGES = {"temperature": (0.0, 2.0), "top_p": (0.0, 1.0),
                   "presence_penalty": (-2.0, 2.0), "frequency_penalty": (-2.0, 2.0)}
+_BOOKKEEPING = frozenset({"user", "prompt_cache_key", "safety_identifier", "store", "metadata",
+                          "service_tier"})
+_REFUSABLE = frozenset({"logprobs", "top_logprobs", "logit_bias", "functions", "function_call",
+                        "reasoning_effort", "verbosity", "modalities", "audio", "prediction",
+                        "web_search_options"})
 _SERVICE_TIERS = ("auto", "default", "flex", "scale", "priority")
 _NOT_A_REASONING_MODEL = "the simulated models do not reason, like gpt-4o (omit it or send null)."
 
@@ -272,16 +277,21 @@ def _with_options(body: dict[str, Any], model: str, messages: list[dict[str, Any
     n = _optional_int(body, "n")
     if n is not None and n != 1:
         raise invalid_value("n", f"the simulator returns one choice, so n must be 1 (got {n}).")
-    for name, (low, high) in _NUMBER_RANGES.items():
-        value = body.get(name)
+    present = body.keys()
+    # Only what is there is checked: agents resend tools every round, so this path is hot.
+    for name in present & _NUMBER_RANGES.keys():
+        low, high = _NUMBER_RANGES[name]
+        value = body[name]
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise invalid_type(name, "a number", value)
         if not low <= value <= high:  # also refuses NaN, which json.loads lets through
             raise invalid_value(name, f"expected a number between {low:g} and {high:g}, got {value}.")
-    _check_bookkeeping(body)
-    _refuse_unsupported(body)
+    if not present.isdisjoint(_BOOKKEEPING):
+        _check_bookkeeping(body)
+    if not present.isdisjoint(_REFUSABLE):
+        _refuse_unsupported(body)
     tools = check_tools(body.get("tools"), flat=False)
     tool_choice, tools = check_tool_choice(body.get("tool_choice"), tools, flat=False,
                                            tools_given="tools" in body)

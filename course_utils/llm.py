@@ -562,7 +562,8 @@ class LLMEngine:
         if text is None:
             answer = self._prose(messages, cap, preset)
         else:
-            answer = FixedAnswer.of(text, cap)
+            # JSON is tokenized like tool arguments: a word or a run of punctuation per token.
+            answer = FixedAnswer.of(text, cap, _FRAGMENT.findall if plan.json_output else None)
         if stops:
             answer = cut_at_stop(answer, stops)
         plan.answer = answer

@@ -431,7 +431,10 @@ class LLMEngine:
         messages = normalize_messages(prompt, system)
         check_max_tokens(max_tokens)
         specs, tool_tokens = _tools(tools) if tools else ([], 0)
-        choice = read_tool_choice(tool_choice, specs) if (specs or tool_choice is not None) else None
+        if tool_choice is not None and not specs:
+            raise BadRequestError("Invalid value for 'tool_choice': 'tool_choice' is only allowed "
+                                  "when 'tools' are specified.", param="tool_choice")
+        choice = read_tool_choice(tool_choice, specs) if specs else None
         fmt = read_response_format(response_format)
         stops = read_stop(stop)
         prompt_tokens = prompt_token_count(messages)
@@ -559,7 +562,8 @@ class LLMEngine:
         if text is None:
             answer = self._prose(messages, cap, preset)
         else:
-            answer = FixedAnswer.of(text, cap)
+            # JSON is tokenized like tool arguments: a word or a run of punctuation per token.
+            answer = FixedAnswer.of(text, cap, _FRAGMENT.findall if plan.json_output else None)
         if stops:
             answer = cut_at_stop(answer, stops)
         plan.answer = answer

@@ -29,6 +29,9 @@ ENTITY_NAMES = frozenset({
     "city", "location", "place", "town", "country", "region", "name", "person", "destination",
     "origin", "company", "user", "username", "author", "ticker", "symbol", "airport", "station"})
 # Property names whose value is "what the user asks about": a phrase of the prompt fits.
+SENTENCE_NAMES = frozenset({
+    "explanation", "reasoning", "rationale", "final_answer", "answer", "summary", "description",
+    "comment", "note", "notes", "details", "reason", "response", "result", "output", "text"})
 PHRASE_NAMES = frozenset({
     "query", "q", "search", "search_query", "text", "question", "topic", "prompt", "input",
     "keyword", "keywords", "term", "terms", "subject", "message", "content", "expression",
@@ -81,8 +84,10 @@ class Hints:
         self.dates = tuple(_DATE.findall(text))
         self.emails = tuple(_EMAIL.findall(text))
         self.urls = tuple(_URL.findall(text))
-        lead = _PHRASE_LEAD.search(text.strip().splitlines()[-1] if text.strip() else "")
-        phrase = lead.group(1) if lead else " ".join(self.words[:6])
+        last = text.strip().splitlines()[-1] if text.strip() else ""
+        lead = _PHRASE_LEAD.search(last)
+        # "search the web for X" -> "X"; otherwise the question itself (at most 12 words).
+        phrase = lead.group(1) if lead else " ".join(last.split()[:12])
         self.phrase = phrase.strip().rstrip("?.!").strip() or "example"
 
     def merged(self, other: "Hints") -> "Hints":
@@ -308,6 +313,8 @@ class _Builder:
             value = names[self.pick % len(names)]
         elif low in PHRASE_NAMES or low.endswith(("query", "_text", "question")):
             value = hints.phrase
+        elif low in SENTENCE_NAMES:
+            value = hints.phrase[:1].upper() + hints.phrase[1:] + "."
         elif low == "id" or low.endswith("_id"):
             ids = [m for m in re.findall(r"\b[A-Za-z]*\d[\w-]*\b", hints.text)]
             value = ids[self.pick % len(ids)] if ids else f"{int(self.rng.random() * 90000) + 10000}"

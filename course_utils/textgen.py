@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Callable
 
 from .seeding import Draws
 
@@ -232,8 +233,9 @@ class FixedAnswer:
         self.finish_reason = finish_reason
 
     @classmethod
-    def of(cls, text: str, max_tokens: int, finish_reason: str = "stop") -> "FixedAnswer":
-        tokens = tuple(split_tokens(text))
+    def of(cls, text: str, max_tokens: int, tokenize: "Callable[[str], list[str]] | None" = None,
+           finish_reason: str = "stop") -> "FixedAnswer":
+        tokens = tuple((tokenize or split_tokens)(text))
         if len(tokens) > max_tokens:
             return cls(tokens[:max_tokens], "length")
         return cls(tokens, finish_reason)

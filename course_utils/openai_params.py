@@ -312,8 +312,10 @@ def check_tool_choice(raw: Any, tools: list[dict[str, Any]], *, flat: bool,
     if raw is None:
         return None, tools
     if not tools:
-        if flat and tools_given and raw in TOOL_CHOICE_MODES:
-            return raw, tools  # the Responses API accepts a mode with an empty tools list
+        if flat and tools_given and raw in ("none", "auto"):
+            # Responses takes a mode with an empty tools list (openai-agents always sends
+            # tools); without tools both modes mean a plain answer, which is what comes back.
+            return None, tools
         raise invalid_value("tool_choice", "'tool_choice' is only allowed when 'tools' are "
                                            "specified.")
     if isinstance(raw, str):

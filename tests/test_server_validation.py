@@ -217,6 +217,8 @@ RESPONSES_CASES = {
                             "missing_required_parameter", None),
     "input missing": ({"input": None}, "input", "missing_required_parameter", None),
     "verbosity": ({"text": {"verbosity": "low"}}, "text.verbosity", "unsupported_parameter", None),
+    "tool_choice required without tools": ({"tools": [], "tool_choice": "required"}, "tool_choice",
+                                           "invalid_value", None),
     "unknown parameter": ({"colour": "blue"}, "colour", "unknown_parameter", None),
 }
 
@@ -288,6 +290,16 @@ GOOD_CHAT = {
     "stream options": {"stream": True, "stream_options": {"include_usage": True,
                                                           "include_obfuscation": False}},
 }
+
+
+async def test_responses_accepts_what_openai_agents_sends_without_tools():
+    body = {"model": "sim-fast", "include": [], "input": [{"content": "hi", "role": "user"}],
+            "instructions": "Be brief.", "tools": [], "tool_choice": "auto", "store": True,
+            "truncation": "disabled", "reasoning": {"effort": "none"}, "text": {"verbosity": "medium"}}
+    async with sim_client() as (_, http):
+        response = await http.post("/responses", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["output"][0]["type"] == "message"
 
 
 @pytest.mark.parametrize("case", list(GOOD_CHAT))

@@ -291,11 +291,11 @@ class ChatCompletions:
             raise _too_large(size, limit, close=False)
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
-    async def _handle(self, scope: dict[str, Any], receive: Receive, send: Send,
-                      answering: list[bool]) -> None:
-        state, engine = self.state, self.engine
-        started = time.perf_counter()
-        course_start = clock.now()
+    async def _incoming(self, scope: dict[str, Any], receive: Receive
+                        ) -> tuple[Any, str | None, str | None] | None:
+        """The decoded JSON body, the ``Authorization`` header and a forced fault, or ``None``
+        if the client left before sending the whole body. Shared with ``/v1/responses``."""
+        state = self.state
         length = authorization = forced = None
         for name, value in scope["headers"]:
             if name == b"content-length":
@@ -310,7 +310,7 @@ class ChatCompletions:
         try:
             raw = await self._read_body(receive, length)
         except _ClientGone:
-            return
+            return None
         try:
             # Decoding first skips json's encoding sniffing; the API speaks UTF-8 only anyway.
             body = json.loads(raw.decode())
@@ -319,7 +319,18 @@ class ChatCompletions:
                                 "likely means you aren't using your HTTP library correctly. The "
                                 "API expects a JSON payload, but what was sent was not valid "
                                 "JSON.)") from None
-        chat = parse_chat_request(body)
+        return body, authorization, forced
+
+    async def _decide(self, chat: ChatRequest, authorization: str | None, forced: str | None,
+                      receive: Receive, course_start: float, prompt_param: str
+                      ) -> tuple[CallPlan, outcomes.Steps, RateLimits | None] | None:
+        """Plan the call and play out a failure that replaces the answer (an error status).
+
+        Returns the plan, its steps and the caller's bucket when there is an answer to give,
+        ``None`` if the client hung up while waiting. ``prompt_param`` is where a refusal of
+        the prompt as a whole points (``messages`` for chat, ``input`` for responses).
+        """
+        state, engine = self.state, self.engine
         if chat.model not in PRESETS:
             raise _model_not_found(chat.model)
         if forced is not None and forced not in OUTCOMES:
@@ -336,17 +347,34 @@ class ChatCompletions:
             steps = outcomes.steps_for(engine, plan)
         if steps.before_output:
             if not await self._wait(steps.total, receive, plan, course_start):
-                return
+                return None
             try:
                 outcomes.settle(engine, plan, steps, clock.now() - course_start)
             except RateLimitError as err:
                 raise _rate_limit_error(err, bucket) from None
             except BadRequestError as err:
-                raise APIError(400, str(err), param=err.param or "messages", code=err.code) from None
+                param = prompt_param if err.param in (None, "messages") else err.param
+                raise APIError(400, str(err), param=param, code=err.code) from None
             except LLMError as err:
                 raise APIError(err.status_code, str(err), type="server_error",
                                headers={"x-request-id": err.request_id or "", "x-should-retry": "true"}) from None
         assert plan is not None
+        return plan, steps, bucket
+
+    async def _handle(self, scope: dict[str, Any], receive: Receive, send: Send,
+                      answering: list[bool]) -> None:
+        state, engine = self.state, self.engine
+        started = time.perf_counter()
+        course_start = clock.now()
+        incoming = await self._incoming(scope, receive)
+        if incoming is None:
+            return
+        body, authorization, forced = incoming
+        chat = parse_chat_request(body)
+        decided = await self._decide(chat, authorization, forced, receive, course_start, "messages")
+        if decided is None:
+            return
+        plan, steps, bucket = decided
         headers = [(b"x-request-id", plan.request_id.encode()), *_header_list(_ratelimit_headers(bucket))]
         if chat.stream:
             state.stats.statuses[200] += 1

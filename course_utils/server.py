@@ -1,11 +1,12 @@
-"""The simulated LLM over HTTP, speaking OpenAI's chat-completions contract (introduced in lesson 10).
+"""The simulated LLM over HTTP, speaking OpenAI's Chat Completions and Responses APIs (lesson 10).
 
     python -m course_utils.server --port 8000          # then point any OpenAI client at it:
     AsyncOpenAI(base_url="http://127.0.0.1:8000/v1", api_key="anything")
 
 Endpoints: ``POST /v1/chat/completions`` (plain or ``"stream": true`` Server-Sent Events),
-``POST /v1/responses`` (the Responses API, plain or streamed, see :mod:`course_utils.responses_api`;
-``GET``/``DELETE /v1/responses/{id}`` for stored ones), ``GET /v1/models``, ``GET /v1/models/{id}``, ``GET /health`` and ``GET /stats`` (what the server
+``POST /v1/responses`` (the Responses API, plain or streamed, see
+:mod:`course_utils.responses_api`; ``GET``/``DELETE /v1/responses/{id}`` for stored ones),
+``GET /v1/models``, ``GET /v1/models/{id}``, ``GET /health`` and ``GET /stats`` (what the server
 saw: requests by status, SDK retries, usage in course seconds). Texts, latencies and faults come
 from :class:`course_utils.llm.LLMEngine`, so the same seed gives the same answers as
 :class:`~course_utils.llm.SimulatedLLM` for the same sequence of calls.
@@ -64,7 +65,6 @@ MAX_KEYS = 10_000
 _CREATED = 1_700_000_000  # fixed "created" for /v1/models: the presets do not change at runtime
 _FINGERPRINT = "fp_course_sim"
 # APIError and the request parsing live in api_errors / chat_request (imported above).
-
 
 
 # --------------------------------------------------------------------------- JSON
@@ -724,7 +724,8 @@ def _too_large(size: int, limit: int, *, close: bool) -> APIError:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m course_utils.server",
-                                description="Serve the simulated LLM with OpenAI's chat-completions API.")
+                                description="Serve the simulated LLM with OpenAI's Chat "
+                                            "Completions and Responses APIs.")
     p.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default: loopback only)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port; 0 picks a free one")
     p.add_argument("--model", default=None, help=f"default model preset (default: COURSE_MODEL or {DEFAULT_MODEL})")

@@ -433,7 +433,7 @@ def run_tests(sources: Mapping[str, bytes], exercises: Sequence[str], *,
             try:
                 _run_rounds(parts[k], stage, group, start=start, timeout=timeout, test_timeout=test_timeout,
                             memory_mb=memory_mb, file_mb=file_mb, output_limit=output_limit, isolate=isolate,
-                            mode=mode, caps=caps, expected=want, canaries={c[2] for c in planted})
+                            mode=mode, caps=caps, expected=want, canaries={c[2]: c[3] for c in planted})
             except Exception as error:  # a bug in the grader must not take the other shards down
                 parts[k].status = "error"
                 parts[k].notes.append(f"grader error: {type(error).__name__}: {error}")
@@ -754,7 +754,7 @@ def _tail(path: Path, limit: int) -> str:
 def _run_rounds(result: SandboxResult, stage: _Stage, exercises: list[str], *, start: float,
                 timeout: float, test_timeout: float, memory_mb: int, file_mb: int, output_limit: int,
                 isolate: bool, mode: str, caps: iso.Capabilities | None, expected: set[str] | None,
-                canaries: set[str]) -> None:
+                canaries: dict[str, str]) -> None:
     collected: list[dict[str, Any]] | None = None
     done: dict[str, TestOutcome] = {}
     skip_exercises: dict[str, str] = {}
@@ -786,7 +786,7 @@ def _run_rounds(result: SandboxResult, stage: _Stage, exercises: list[str], *, s
             result.notes.append("the test process could not drop its privileges; no learner code was run")
             break
         verdict = _Verifier(expected=expected, canaries=canaries, done=set(done), strong_uid=drop,
-                            mode=mode, caps=caps)
+                            skipped=set(skip_exercises))
         verdict.check(run)
         result.review += [e for e in verdict.evidence if e not in result.review]
         if verdict.isolation:
@@ -841,14 +841,13 @@ def _run_rounds(result: SandboxResult, stage: _Stage, exercises: list[str], *, s
 class _Verifier:
     """Read one process's event stream as a skeptic: what it claims must be what could happen."""
 
-    def __init__(self, *, expected: set[str] | None, canaries: set[str], done: set[str],
-                 strong_uid: int | None, mode: str, caps: iso.Capabilities | None) -> None:
+    def __init__(self, *, expected: set[str] | None, canaries: dict[str, str], done: set[str],
+                 strong_uid: int | None, skipped: set[str]) -> None:
         self.expected = expected
-        self.canaries = canaries
+        self.canaries = canaries      # node id -> exercise
         self.done = done
         self.strong_uid = strong_uid
-        self.mode = mode
-        self.caps = caps
+        self.skipped = skipped        # exercises this run marks "not run" (skips, not failures)
         self.evidence: list[str] = []
         self.collected: list[dict[str, Any]] | None = None
         self.reports: list[tuple[str, dict[str, Any]]] = []
@@ -925,7 +924,7 @@ class _Verifier:
             elif kind == "finish":
                 finished = True
                 status = event.get("exitstatus")
-                ran_canary = any(n in self.canaries for n in reported)
+                ran_canary = any(self.canaries.get(n) not in (None, *self.skipped) for n in reported)
                 if run.returncode is not None and run.returncode >= 0 and status != run.returncode \
                         and run.returncode not in (EXIT_RESTART,):
                     self.flag(f"the runner reported exit status {status} but the process exited with "

@@ -59,6 +59,7 @@ class Submission:
     notes: list[str] = field(default_factory=list)
     entry: str = ""                  # the entry's name in the submissions folder
     skipped: str = ""                # why this entry is not graded ("" when it is)
+    links: list[tuple[int, int, str]] = field(default_factory=list)  # hard-linked files (dev, inode, path)
 
     def fingerprint(self) -> str:
         digest = hashlib.sha256()
@@ -165,9 +166,8 @@ def read_folder(path: Path, names: list[str]) -> Submission:
             if not stat.S_ISREG(info.st_mode):
                 sub.notes.append(f"ignored {rel}: not a regular file (a link?)")
                 continue
-            if info.st_nlink > 1:
-                sub.notes.append(f"ignored {rel}: a hard link (the same file is also elsewhere on disk, "
-                                 f"e.g. in another learner's folder)")
+            if info.st_nlink > 1:  # which copy is the original cannot be told: grade neither
+                sub.links.append((info.st_dev, info.st_ino, str(rel)))
                 continue
             if info.st_size > MAX_FILE_BYTES:
                 sub.notes.append(f"ignored {rel}: larger than {MAX_FILE_BYTES // 1024} KB")
@@ -281,13 +281,23 @@ def discover(directory: Path, names: list[str]) -> list[Submission]:
     subs: list[Submission] = []
     for entry in sorted(directory.iterdir(), key=lambda p: p.name.lower()):
         why = _skip(entry)
-        if why:
-            learner = entry.name[:-3] if entry.name.lower().endswith(".py") else entry.name
-            subs.append(Submission(learner, "other", entry=entry.name, skipped=why))
+        if why:  # named by the entry itself: the row says exactly what was left out
+            subs.append(Submission(entry.name, "other", entry=entry.name, skipped=why))
         elif entry.is_dir():
             subs.append(read_folder(entry, names))
         else:
             subs.append(read_zip(entry, names))
+    # Hard links: name the other learners sharing the file, so the instructor can decide.
+    owners: dict[tuple[int, int], list[str]] = {}
+    for sub in subs:
+        for dev, ino, _ in sub.links:
+            owners.setdefault((dev, ino), []).append(sub.entry)
+    for sub in subs:
+        for dev, ino, rel in sub.links:
+            others = [e for e in owners[(dev, ino)] if e != sub.entry]
+            where = f"shared with {', '.join(repr(o) for o in others)}" if others else "linked to a file elsewhere on disk"
+            sub.notes.append(f"ignored {rel}: a hard link, the same file as one {where}; "
+                             f"graded for no one (check who wrote it)")
     # A folder and a zip (or two entries) for the same learner: grade one, say so for both.
     first: dict[str, Submission] = {}
     for sub in sorted((s for s in subs if not s.skipped), key=lambda s: (s.source != "folder", s.entry)):
@@ -296,6 +306,7 @@ def discover(directory: Path, names: list[str]) -> list[Submission]:
             kept = first[key]
             sub.skipped = (f"skipped: the same learner as {kept.entry!r}, which is graded; remove one of "
                            f"them (or merge them) and grade again")
+            sub.learner = sub.entry
             kept.notes.append(f"{sub.entry!r} has the same name and was not graded")
         else:
             first[key] = sub
@@ -563,15 +574,20 @@ def main(argv: list[str] | None = None) -> int:
                                    extra_tests=args.tests, memory_mb=args.memory_mb, shards=args.shards,
                                    isolation_mode=mode, expected=expected, canaries=max(0, args.canaries)): i
                        for i in todo}
-            for n, future in enumerate(concurrent.futures.as_completed(futures), start=1):
-                i = futures[future]
-                result = future.result()
-                results[i] = result
-                journal.add(result, fresh=True)
-                if not args.quiet:
-                    flag = f" {result.status}" if result.status != "ok" else ""
-                    print(f"[{n}/{len(todo)}] {result.learner}: {result.total:.2f}/{result.maximum} "
-                          f"({result.elapsed:.1f} s){flag}", file=sys.stderr, flush=True)
+            try:
+                for n, future in enumerate(concurrent.futures.as_completed(futures), start=1):
+                    i = futures[future]
+                    result = future.result()
+                    results[i] = result
+                    journal.add(result, fresh=True)
+                    if not args.quiet:
+                        flag = f" {result.status}" if result.status != "ok" else ""
+                        print(f"[{n}/{len(todo)}] {result.learner}: {result.total:.2f}/{result.maximum} "
+                              f"({result.elapsed:.1f} s){flag}", file=sys.stderr, flush=True)
+            except BaseException:
+                for future in futures:  # stop at once; --resume picks up from the journal
+                    future.cancel()
+                raise
         complete = True
     finally:
         journal.close(complete)

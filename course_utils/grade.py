@@ -324,7 +324,7 @@ def skipped_result(sub: Submission, names: list[str]) -> LearnerResult:
 
 def grade_one(sub: Submission, names: list[str], *, timeout: float, test_timeout: float,
               extra_tests: Path | None, memory_mb: int, shards: int = 2, isolation_mode: str = "strong",
-              expected: sandbox.Collection | None = None, canaries: int = 2) -> LearnerResult:
+              expected: sandbox.Collection | None = None, canaries: int = 1) -> LearnerResult:
     if sub.skipped:
         return skipped_result(sub, names)
     started = time.monotonic()
@@ -511,8 +511,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder of extra (hidden) test_exNN_*.py files, kept out of the repo")
     parser.add_argument("--exercises", default=None,
                         help="comma-separated exercise names to grade (default: all)")
-    parser.add_argument("--canaries", type=int, default=2,
-                        help="canary tests planted in each test process (default 2; 0 turns them off)")
+    parser.add_argument("--canaries", type=int, default=1,
+                        help="canary tests planted per exercise (default 1; 0 turns them off)")
     strength = parser.add_mutually_exclusive_group()
     strength.add_argument("--require-isolation", dest="require", action="store_true", default=True,
                           help="refuse to grade without the strong sandbox (the default)")

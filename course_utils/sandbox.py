@@ -209,22 +209,26 @@ def _canary_module(public: Path, rng: random.Random) -> tuple[str, str] | None:
 
 
 def _canaries(plan: "_Plan", group: list[str], rng: random.Random, count: int) -> list[tuple[str, str, str, str]]:
-    """``count`` canaries for a run of ``group``: (file name, source, node id, exercise)."""
+    """``count`` canaries per exercise of ``group`` (each runs right after that exercise's public
+    tests, so a forgery switched on by any exercise's code meets one): (file name, source, node
+    id, exercise)."""
     out: list[tuple[str, str, str, str]] = []
-    pool = [n for n in group if plan.tests.get(n)]
-    tries = 0
-    while pool and len(out) < count and tries < 4 * count:
-        tries += 1
-        exercise = rng.choice(pool)
-        built = _canary_module(rng.choice(plan.tests[exercise]), rng)
-        if built is None:
-            continue
-        source, name = built
-        suffix = rng.choice(["edge", "extra", "more", "cases", "regression", "robust", "spec", "check"])
-        filename = f"test_{exercise}_{suffix}{rng.randint(2, 9)}.py"
-        if any(filename == c[0] for c in out) or any(p.name == filename for p in plan.hidden.get(exercise, [])):
-            continue
-        out.append((filename, source, f"tests/hidden/{filename}::{name}", exercise))
+    for exercise in group:
+        publics = plan.tests.get(exercise) or []
+        made = 0
+        for _ in range(4 * count):
+            if made >= count or not publics:
+                break
+            built = _canary_module(rng.choice(publics), rng)
+            if built is None:
+                continue
+            source, name = built
+            suffix = rng.choice(["edge", "extra", "more", "cases", "regression", "robust", "spec", "check"])
+            filename = f"test_{exercise}_{suffix}{rng.randint(2, 9)}.py"
+            if any(filename == c[0] for c in out) or any(p.name == filename for p in plan.hidden.get(exercise, [])):
+                continue
+            out.append((filename, source, f"tests/hidden/{filename}::{name}", exercise))
+            made += 1
     return out
 
 
@@ -391,7 +395,7 @@ def run_tests(sources: Mapping[str, bytes], exercises: Sequence[str], *,
     additional (hidden) ``test_exNN_*.py`` files. ``shards`` > 1 splits the exercises over that
     many processes running side by side (each with the same limits). ``isolation``: ``"light"``,
     ``"strong"`` (raises :class:`IsolationUnavailable` without bubblewrap) or ``"auto"``.
-    ``expected``: the parent's own :func:`collect`; ``canaries``: canary tests planted per process.
+    ``expected``: the parent's own :func:`collect`; ``canaries``: canary tests planted per exercise.
     Never raises for anything the learner's code does; every failure is reported in the result.
     """
     start = time.monotonic()

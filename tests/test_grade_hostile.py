@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import grade, isolation
+from course_utils import grade, isolation, sandbox
 from course_utils.exercises import SOLUTIONS_DIR, fresh_stub
 
 EXERCISES = ["ex02_student_report", "ex06_rate_limit"]
@@ -206,7 +206,6 @@ def hostile(tmp_path_factory):
            + observer(SPY))
     learner("spy", spy)
     learner("forker", observer(FORKER))
-    learner("memhog", observer(MEMHOG))
     learner("disk1", observer(DISK))
     learner("disk2", observer(READER))
     learner("forger_emit", fresh_stub("ex06_rate_limit") + "\nimport sys\n" + FORGE_EMIT)
@@ -232,7 +231,7 @@ def hostile(tmp_path_factory):
     sys.stdout = stdout
     try:
         code = grade.main([str(subs), "--out", str(out), "--json", str(report), "--jobs", "2", "--shards", "1",
-                           "--timeout", "90", "--test-timeout", "5", "--exercises", ",".join(EXERCISES),
+                           "--timeout", "90", "--test-timeout", "3", "--exercises", ",".join(EXERCISES),
                            "--tests", str(hidden), "--quiet", *([] if STRONG else ["--allow-weak-isolation"])])
     finally:
         sys.stdout = old
@@ -311,15 +310,20 @@ def test_processes_are_capped_and_all_die(hostile):
     assert not leftovers, f"a learner's daemon outlived its sandbox: pids {leftovers}"
 
 
-def test_memory_is_capped_summed_over_processes(hostile):
+def test_memory_is_capped_summed_over_processes():
+    """5 children of 300 MB each under a 1024 MB cap: some must die, the rest is graded. (On its
+    own, with a generous per-test limit: the kernel takes seconds to reclaim before it kills.)"""
     need_strong()
-    memhog = hostile["json"]["memhog"]
-    messages = " ".join(t["message"] for t in memhog["tests"])
-    if "OBS" in messages:
-        assert obs(hostile, "memhog")["killed"] >= 1, "5 x 300 MB children all survived a 1024 MB cap"
+    sources = {"ex02_student_report": solution("ex02_student_report").encode(),
+               "ex06_rate_limit": observer(MEMHOG).encode()}
+    run = sandbox.run_tests(sources, EXERCISES, isolation="strong", timeout=120, test_timeout=60, memory_mb=1024)
+    messages = " ".join(t.message for t in run.tests if t.exercise == "ex06_rate_limit")
+    match = re.search(r"OBS (\{.*?\}) END", messages)
+    if match:
+        assert json.loads(match.group(1))["killed"] >= 1, "5 x 300 MB children all survived a 1024 MB cap"
     else:
         assert "memory" in messages, messages[:300]
-    assert memhog["scores"]["ex02_student_report"] == 1.0
+    assert all(t.passed for t in run.tests if t.exercise == "ex02_student_report"), run.notes
 
 
 def test_disk_is_capped_and_nothing_persists_between_learners(hostile):

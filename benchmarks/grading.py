@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
+import resource
 import re
 import subprocess
 import sys
@@ -87,6 +89,13 @@ def make_class(root: Path, rng: random.Random) -> dict[str, int]:
     return mix
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of every finished child process so far: unlike wall time, it
+    does not grow when other work shares the machine."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure_overhead(caps: isolation.Capabilities) -> dict[str, object]:
     """Seconds per correct submission (all exercises, 2 shards) in each sandbox, alternating."""
     if not caps.bwrap:
@@ -95,19 +104,26 @@ def measure_overhead(caps: isolation.Capabilities) -> dict[str, object]:
     sources = {n: _solution(n).encode() for n in names}
     expected = sandbox.collect(names)
     times: dict[str, list[float]] = {"strong": [], "light": []}
+    cpus: dict[str, list[float]] = {"strong": [], "light": []}
     for _ in range(REPS):
         for mode in ("light", "strong"):
+            cpu0 = _children_cpu()
             t0 = time.perf_counter()
             run = sandbox.run_tests(sources, names, timeout=300, shards=2, isolation=mode,
                                     expected=expected if mode == "strong" else None,
                                     canaries=1 if mode == "strong" else 0)
             times[mode].append(time.perf_counter() - t0)
+            cpus[mode].append(_children_cpu() - cpu0)
             assert run.status == "ok" and all(t.passed for t in run.tests) and not run.review, run.notes
     strong = sorted(times["strong"])[len(times["strong"]) // 2]
     light = sorted(times["light"])[len(times["light"]) // 2]
+    strong_cpu = sorted(cpus["strong"])[REPS // 2]
+    light_cpu = sorted(cpus["light"])[REPS // 2]
     return {"strong_s_per_submission": round(strong, 2), "light_s_per_submission": round(light, 2),
             "isolation_overhead_s": round(strong - light, 2),
-            "isolation_overhead_ratio": round(strong / light, 2), "overhead_reps": REPS}
+            "isolation_overhead_ratio": round(strong / light, 2),
+            "strong_cpu_s_per_submission": round(strong_cpu, 2), "light_cpu_s_per_submission": round(light_cpu, 2),
+            "isolation_overhead_cpu_ratio": round(strong_cpu / light_cpu, 2), "overhead_reps": REPS}
 
 
 def main() -> int:
@@ -125,6 +141,7 @@ def main() -> int:
                                "--json", str(report), "--jobs", str(JOBS), "--quiet", *weak],
                               cwd=ROOT, capture_output=True, text=True)
         elapsed = time.perf_counter() - t0
+        cpu = _children_cpu() - cpu0
         print(proc.stdout)
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)
@@ -132,13 +149,16 @@ def main() -> int:
         by_kind: dict[str, list[float]] = {}
         for row in rows:
             kind = row["learner"].split("_", 1)[1]
-            by_kind.setdefault(kind, []).append(float(row["percent"]))
+            by_kind.setdefault(kind, []).append(float(row["percent"] or "nan"))
         sane = (len(rows) == N and min(by_kind.get("correct", [0])) == 100.0
                 and max(by_kind.get("stubs", [100])) == 0.0 and max(by_kind.get("empty", [100])) == 0.0)
         flagged = [r["learner"] for r in rows if r["status"].startswith("review")]
     overhead = measure_overhead(caps)
     result = {
         "grade_30_s": round(elapsed, 2),
+        "grade_30_cpu_s": round(cpu, 1),
+        "load_average_at_start": round(load, 1),
+        "cpus": os.cpu_count(),
         "submissions": N,
         "jobs": JOBS,
         "target_s": TARGET,

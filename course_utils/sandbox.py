@@ -199,12 +199,14 @@ def _canary_module(public: Path, rng: random.Random) -> tuple[str, str] | None:
             body.append(node)
     tree.body = body
     source = ast.unparse(tree) + (
-        "\n\n\nclass _Unwritten(BaseException):\n    pass\n\n\n"
+        "\nimport pytest\n\n\nclass _Unwritten(BaseException):\n    pass\n\n\n"
         "class _Missing:\n\n    def __getattr__(self, name):\n"
         "        raise _Unwritten(f'{name} is not written yet')\n\n\n"
         "@pytest.fixture\ndef ex():\n    return _Missing()\n")
-    if "import pytest" not in source:
-        source = "import pytest\n" + source
+    try:  # a canary that does not even compile would break the run for an honest learner
+        compile(source, public.name, "exec")
+    except SyntaxError:
+        return None
     return source, name
 
 

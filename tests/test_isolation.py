@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from course_utils import health, isolation, sandbox
-from course_utils.exercises import SOLUTIONS_DIR
+from course_utils.exercises import SOLUTIONS_DIR, exercise_names, test_files_for
 
 CAPS = isolation.detect()
 
@@ -129,3 +129,26 @@ def test_doctor_reports_the_isolation():
     health.doctor(kernel=False, file=out)
     line = next(l for l in out.getvalue().splitlines() if "grader isolation" in l)
     assert CAPS.level in line
+
+
+def test_canaries_compile_for_every_public_test_file():
+    import random
+
+    plan = sandbox._plan({}, [n for n in exercise_names() if test_files_for(n)], None, None)
+    rng = random.Random(7)
+    for name, files in plan.tests.items():
+        built = [sandbox._canary_module(path, rng) for path in files for _ in range(3)]
+        assert any(built), f"no canary can be made for {name}"
+
+
+def test_canaries_never_flag_honest_runs():
+    """Every exercise's correct answer with canaries planted: all pass, nothing flagged (the
+    canaries fail, pytest exits 1, and the verifier must not mistake that for tampering)."""
+    names = [n for n in exercise_names() if test_files_for(n)]
+    mode = "strong" if CAPS.bwrap else "light"
+    expected = sandbox.collect(names)
+    sources = {n: (SOLUTIONS_DIR / f"{n}.py").read_bytes() for n in names}
+    run = sandbox.run_tests(sources, names, isolation=mode, shards=2, timeout=300, expected=expected, canaries=1)
+    assert run.review == [] and run.status == "ok", (run.review, run.notes)
+    assert all(t.passed for t in run.tests), [t.nodeid for t in run.tests if not t.passed]
+    assert len(run.tests) == len(expected.tests), "canaries are removed from the results"

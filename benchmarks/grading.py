@@ -134,9 +134,11 @@ def main() -> int:
         subs.mkdir()
         mix = make_class(subs, rng)
         out, report = tmp_path / "gradebook.csv", tmp_path / "report.json"
-        t0 = time.perf_counter()
         caps = isolation.detect()
         weak = [] if caps.level == isolation.STRONG else ["--allow-weak-isolation"]
+        load = os.getloadavg()[0]
+        cpu0 = _children_cpu()
+        t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "course_utils.grade", str(subs), "--out", str(out),
                                "--json", str(report), "--jobs", str(JOBS), "--quiet", *weak],
                               cwd=ROOT, capture_output=True, text=True)

@@ -518,6 +518,9 @@ def main(argv: list[str] | None = None) -> int:
                           help="refuse to grade without the strong sandbox (the default)")
     strength.add_argument("--allow-weak-isolation", dest="require", action="store_false",
                           help="grade even without the strong sandbox; every row says so")
+    parser.add_argument("--report", type=Path, default=None,
+                        help="the class report to write (default: class-report.html beside --out)")
+    parser.add_argument("--no-report", action="store_true", help="do not write the class report")
     parser.add_argument("--resume", action="store_true",
                         help="continue a run that stopped: keep learners already graded (unchanged files)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -593,17 +596,29 @@ def main(argv: list[str] | None = None) -> int:
         journal.close(complete)
     ordered = [results[i] for i in range(len(subs))]
     write_csv(args.out, ordered, names)
+    report = {"exercises": names, "max": len(names), "submissions": str(args.submissions),
+              "extra_tests": str(args.tests) if args.tests else None,
+              "isolation": caps.summary(), "elapsed": round(time.monotonic() - started, 2),
+              "skipped": [{"entry": r.entry, "why": r.status} for r in ordered if r.status.startswith("skipped")],
+              "learners": [r.to_json() for r in ordered]}
+    written = [str(args.out)]
     if args.json is not None:
-        report = {"exercises": names, "max": len(names), "submissions": str(args.submissions),
-                  "extra_tests": str(args.tests) if args.tests else None,
-                  "isolation": caps.summary(), "elapsed": round(time.monotonic() - started, 2),
-                  "skipped": [{"entry": r.entry, "why": r.status} for r in ordered if r.status.startswith("skipped")],
-                  "learners": [r.to_json() for r in ordered]}
         args.json.write_text(json.dumps(report, indent=1), encoding="utf-8")
+        written.append(str(args.json))
+    if not args.no_report:
+        target = args.report or args.out.with_name("class-report.html")
+        try:
+            from . import class_report
+
+            class_report.write(report, target, title=f"Class report: {args.submissions.resolve().name}")
+            written.append(str(target))
+        except Exception as error:  # the gradebook is written; a report problem must not hide it
+            print(f"warning: the class report could not be written: {type(error).__name__}: {error}",
+                  file=sys.stderr)
     print(summary(ordered, names))
     print(f"\nisolation: {caps.summary()}")
     print(f"graded {len(ordered)} entr{'y' if len(ordered) == 1 else 'ies'} in {time.monotonic() - started:.1f} s "
-          f"-> {args.out}" + (f", {args.json}" if args.json else ""))
+          f"-> {', '.join(written)}")
     return 0
 
 

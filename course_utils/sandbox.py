@@ -32,7 +32,6 @@ import ast
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import subprocess

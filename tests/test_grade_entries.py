@@ -92,6 +92,8 @@ def test_every_entry_gets_a_row(messy: Path, tmp_path: Path):
     data = json.loads(report.read_text())
     assert len(data["skipped"]) == 4 and data["isolation"]
     assert not (tmp_path / "book.csv.progress.jsonl").exists(), "the journal goes once the run is complete"
+    page = (tmp_path / "class-report.html").read_text(encoding="utf-8")
+    assert "bob.tar.gz" in page and page.count("data:image/png;base64,") == 2, "the class report sits beside it"
 
 
 @pytest.mark.parametrize("value", ["=1+1", " =1+1", "\t=1", "+1", "-1", "@SUM(A1)", "  @x", "\n=1"])

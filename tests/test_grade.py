@@ -183,7 +183,8 @@ def test_cheats_are_ineffective(graded):
     assert float(graded["rows"]["ivan"]["total"]) == 0.0, "the learner's conftest/tests were used"
     assert float(graded["rows"]["mallory"]["total"]) == 0.0, "a conftest planted at run time was used"
     assert not (graded["outside"] / "ivan").exists()
-    if "Landlock" in (graded["json"]["mallory"].get("isolation", "") or "Landlock"):
+    where = graded["json"]["mallory"].get("isolation", "")
+    if "Landlock" in where or "bubblewrap" in where:
         assert not (graded["outside"] / "mallory").exists(), "code wrote outside its sandbox"
     assert float(graded["rows"]["kim"]["total"]) == 0.0, "a symlink to the solutions was graded"
     assert any("not a regular file" in n for n in graded["json"]["kim"]["notes"])

@@ -70,7 +70,8 @@ class Capabilities:
         for ctl in ("pids", "memory"):
             if ctl not in self.cgroup_controllers:
                 out.append(f"no writable cgroup '{ctl}' controller: "
-                           + ("no cap on the number of processes" if ctl == "pids"
+                           + ("no per-learner cap on the number of processes (only a coarse per-user "
+                              "RLIMIT_NPROC)" if ctl == "pids"
                               else "memory is capped per process only, not summed"))
         return out
 

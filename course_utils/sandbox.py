@@ -63,6 +63,8 @@ EXIT_RESTART = 75
 EXIT_NO_DROP = 76
 #: Caps of one test process tree in strong isolation.
 PIDS_MAX = 128
+#: Without a pids cgroup: RLIMIT_NPROC, which counts every process of the user on the machine.
+NPROC_FALLBACK = 1024
 TMP_MB, SHM_MB, WORK_MB = 64, 16, 64
 
 INI = """[pytest]
@@ -649,7 +651,7 @@ class _Process:
                 cgroup = iso.Cgroup(self.caps, pids_max=PIDS_MAX, memory_bytes=self.memory_mb * 1024 * 1024)
                 join = iso.join_cgroup_preexec(cgroup.procs_files)
             if "pids" not in self.caps.cgroup_controllers:
-                nproc = PIDS_MAX
+                nproc = NPROC_FALLBACK  # per user, not per learner: a coarse net against fork bombs
             root = SANDBOX_ROOT
             cmd = iso.bwrap_command(
                 self.caps, binds=[(str(self.stage.exercises), f"{root}/exercises"),

@@ -470,7 +470,8 @@ def _check_hidden_leaks(result: SandboxResult, hidden_text: list[str]) -> None:
     if not lines:
         return
     for test in result.tests:
-        leaked = next((line for line in lines if line in test.message), None)
+        # A docstring line may honestly reach a message ("This check failed: <the test's doc>").
+        leaked = next((line for line in lines if line in test.message and line not in test.doc), None)
         if leaked is not None:
             test.message = "(message withheld: it quoted a hidden test's source)"
             result.review.append(f"{test.nodeid}: the failure message quoted a hidden test's source "

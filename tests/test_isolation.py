@@ -177,3 +177,17 @@ def test_rootless_bubblewrap_is_partial_and_still_grades(tmp_path):
         pytest.skip("unprivileged user namespaces are off here")
     assert out.stdout.split()[:4] == ["partial", "partial", "ok", "True"], out.stdout + out.stderr[-2000:]
     assert out.stdout.strip().endswith("[]")
+
+
+def test_a_message_quoting_a_hidden_test_is_withheld_but_its_doc_is_not():
+    doc_line = "Each prompt is sent exactly once, in the order given."
+    code_line = "assert sorted(llm.seen) == sorted(prompts), 'the secret hidden check'"
+    hidden = f'def test_x(ex):\n    """{doc_line}\n\n    More words.\n    """\n    {code_line}\n'
+    honest = sandbox.SandboxResult(tests=[sandbox.TestOutcome("ex06_rate_limit", "hidden: test_x", "n1", "failed",
+                                                              f"This check failed: {doc_line}", doc=doc_line)])
+    sandbox._check_hidden_leaks(honest, [hidden])
+    assert honest.review == [] and doc_line in honest.tests[0].message
+    leaky = sandbox.SandboxResult(tests=[sandbox.TestOutcome("ex06_rate_limit", "test_y", "n2", "failed",
+                                                             f"Your code raised ValueError: {code_line}")])
+    sandbox._check_hidden_leaks(leaky, [hidden])
+    assert leaky.review and "withheld" in leaky.tests[0].message and code_line not in leaky.tests[0].message

@@ -3,7 +3,8 @@
 It writes one JSON object per line to the results pipe the parent opened (``results_fd``): the
 collected tests (before any learner code runs), then -- once the test process has dropped its
 privileges -- what isolation it runs under, then each test's start and outcome with a teaching
-message. Each line is one ``os.write`` of less than ``PIPE_BUF`` bytes, so lines never interleave.
+message. Each line goes out in one ``os.write``; on a pipe, writes of up to ``PIPE_BUF`` (4096)
+bytes are atomic, which covers every line but the list of collected tests (sent first, alone).
 It also gives every test a real-time limit (SIGALRM), so an infinite loop or a blocking call fails
 that test with a clear message instead of hanging the run; after a time limit the process stops
 on purpose and the parent re-runs the remaining exercises in a fresh process. Results cross the
@@ -54,7 +55,7 @@ def _emit(event: dict[str, Any]) -> None:
         return
     data = (json.dumps(event) + "\n").encode()
     try:
-        while data:  # one write for every line under PIPE_BUF (4096 bytes), as all but "collected" are
+        while data:  # a single write unless the pipe takes less (a line longer than PIPE_BUF)
             data = data[os.write(fd, data):]
     except OSError:  # a closed pipe must not crash the run
         pass

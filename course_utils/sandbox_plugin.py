@@ -4,7 +4,8 @@ It writes one JSON object per line to the results pipe the parent opened (``resu
 collected tests (before any learner code runs), then -- once the test process has dropped its
 privileges -- what isolation it runs under, then each test's start and outcome with a teaching
 message. Each line goes out in one ``os.write``; on a pipe, writes of up to ``PIPE_BUF`` (4096)
-bytes are atomic, which covers every line but the list of collected tests (sent first, alone).
+bytes are atomic: every line is kept under that (a very long message is cut), except the list
+of collected tests, which is sent first, before any learner code exists.
 It also gives every test a real-time limit (SIGALRM), so an infinite loop or a blocking call fails
 that test with a clear message instead of hanging the run; after a time limit the process stops
 on purpose and the parent re-runs the remaining exercises in a fresh process. Results cross the
@@ -54,6 +55,9 @@ def _emit(event: dict[str, Any]) -> None:
     if fd is None:
         return
     data = (json.dumps(event) + "\n").encode()
+    if len(data) > 4000 and event.get("event") != "collected":  # keep it one atomic pipe write
+        event = {**event, "message": str(event.get("message", ""))[:200] + "…"}
+        data = (json.dumps(event) + "\n").encode()
     try:
         while data:  # a single write unless the pipe takes less (a line longer than PIPE_BUF)
             data = data[os.write(fd, data):]

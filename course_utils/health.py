@@ -131,8 +131,22 @@ def check_provider() -> Check:
     return Check("LLM provider", True, f"real endpoint {cfg.llm_base_url} with model {cfg.model!r}; {key}")
 
 
+def check_isolation() -> Check:
+    """Which sandbox ``python -m course_utils.grade`` gets here. Never a failure: only an
+    instructor grading a class needs the strong one, and ``grade`` itself refuses without it."""
+    from . import isolation
+
+    caps = isolation.detect()
+    detail = caps.summary()
+    if caps.level != isolation.STRONG:
+        detail += ("; learners need nothing more. To grade a class here, get the strong one: "
+                   + isolation.advice(caps))
+    return Check("grader isolation", True, detail)
+
+
 def run_checks(*, kernel: bool = True) -> list[Check]:
-    checks = [check_python(), *check_packages(), check_time_scale(), check_provider(), check_loopback()]
+    checks = [check_python(), *check_packages(), check_time_scale(), check_provider(), check_loopback(),
+              check_isolation()]
     if kernel:
         checks.append(check_top_level_await())
     return checks

@@ -1,30 +1,37 @@
 """Run the course's exercise tests against a learner's code, isolated (used by checker and grader).
 
-Learner code is untrusted. :func:`run_tests`
+Learner code is untrusted. :func:`run_tests` copies only the expected exercise files (given as
+bytes) into a fresh stage folder next to the course-owned tests and ``conftest.py`` -- never
+anything else a learner wrote -- and runs pytest with :mod:`course_utils.sandbox_plugin` in a
+separate process, in one of two ways:
 
-* copies only the expected exercise files (given as bytes) into a fresh temporary directory,
-  next to the course-owned tests and the course-owned ``conftest.py`` -- never anything else a
-  learner wrote (their conftest, tests or helper files are never copied);
-* starts ``python -I -B -m course_utils.sandbox CONFIG`` in its own session / process group with
-  a cleaned environment, CPU, memory, file-size and open-file limits (``resource.setrlimit`` in
-  ``preexec_fn``) and, where the kernel offers Landlock, writes confined to the temporary
-  directory and reads confined to Python, the course package and that directory;
-* runs pytest with ``-p no:cacheprovider``, ``--rootdir`` and ``--confcutdir`` in the temporary
-  directory (only the course's conftest can load), no auto-loaded plugins, and
-  :mod:`course_utils.sandbox_plugin`, which streams results as JSON lines and stops any single
-  test after ``test_timeout`` real seconds;
-* kills the whole process group at the wall-clock limit; if the process dies in the middle (a
-  time limit, ``os._exit``, a crash), the test that was running fails with the reason, the rest of
-  that exercise is marked not run, and the remaining exercises are run in a fresh process, in a
-  directory rebuilt from trusted copies (nothing the learner's code wrote carries over).
+* ``isolation="strong"`` (the grader): inside bubblewrap (:mod:`course_utils.isolation`): new PID,
+  network, IPC and mount namespaces; a read-only view of the system libraries, Python, the course
+  package, the learner's files and the tests; size-capped private ``/tmp``, ``/dev/shm`` and
+  working folder; a clean environment. As root, the test process reads the tests, then switches
+  to uid 65534 before any learner code runs, so the tests (hidden ones included) are unreadable
+  to it; a cgroup caps the processes and the summed memory of the whole process tree and is
+  killed at the end.
+* ``isolation="light"`` (the in-notebook ``check()``): a process group with a cleaned
+  environment and rlimits, writes confined by Landlock where the kernel has it.
 
-Results come back as JSON, never pickle. Nothing outside the temporary directory is written.
+Results come back as JSON lines over a pipe the parent opened (no file learner code could
+append to). The parent checks the stream against its own expectations: the tests it collected
+itself, one start then one report per test in collection order, canary tests (see
+:func:`_canaries`) failing as they must, pytest's own exit status. Anything inconsistent is
+kept as evidence in :attr:`SandboxResult.review`.
+
+A time limit or crash in one exercise costs that exercise only: the test that ran fails with the
+reason, the rest of its exercise is marked not run, and the remaining exercises are run again in
+a fresh process, in a stage rebuilt from trusted copies.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -36,6 +43,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from . import isolation as iso
 from .exercises import TESTS_DIR, test_files_for
 
 try:  # Unix only; on Windows the sandbox runs with a wall-clock limit alone.
@@ -44,11 +52,20 @@ except ImportError:  # pragma: no cover
     resource = None  # type: ignore[assignment]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-#: Time scale the exercise tests run at (their clocks are mostly fast-forwarded anyway).
-SANDBOX_TIME_SCALE = "0.05"
 MAX_SOURCE_BYTES = 512 * 1024
 MAX_RESULTS_BYTES = 4 * 1024 * 1024
 PYTEST_PLUGINS = ("asyncio", "looptime_plugin", "looptime_timeproxies", "looptime_chronometers")
+#: Where the stage appears inside the bubblewrap sandbox.
+SANDBOX_ROOT = "/sandbox"
+#: Exit code of a test process that stopped on purpose after a time limit (the parent restarts).
+EXIT_RESTART = 75
+#: Exit code of a test process that could not drop its privileges (no learner code ran).
+EXIT_NO_DROP = 76
+#: Caps of one test process tree in strong isolation.
+PIDS_MAX = 128
+#: Without a pids cgroup: RLIMIT_NPROC, which counts every process of the user on the machine.
+NPROC_FALLBACK = 1024
+TMP_MB, SHM_MB, WORK_MB = 64, 16, 64
 
 INI = """[pytest]
 asyncio_mode = auto
@@ -59,6 +76,10 @@ filterwarnings =
     ignore::DeprecationWarning
     ignore::pytest.PytestUnraisableExceptionWarning
 """
+
+
+class IsolationUnavailable(RuntimeError):
+    """``isolation="strong"`` was asked for on a machine that cannot give it."""
 
 
 @dataclass
@@ -88,7 +109,9 @@ class SandboxResult:
     output: str = ""       # tail of the runner's own output, for diagnosing course bugs
     elapsed: float = 0.0
     runs: int = 0
-    isolation: str = ""
+    isolation: str = ""    # what the runs were isolated with, in words
+    level: str = ""        # "strong", "partial", "weak" or "light"
+    review: list[str] = field(default_factory=list)  # evidence of tampering; empty when none
 
     def for_exercise(self, name: str) -> list[TestOutcome]:
         return [t for t in self.tests if t.exercise == name]
@@ -97,32 +120,196 @@ class SandboxResult:
         return asdict(self)
 
 
+# ----------------------------------------------------------------------------- the parent's own collection
+
+
+@dataclass(frozen=True)
+class Collection:
+    """The tests the parent collected itself, with no learner code anywhere: nodeid -> exercise."""
+
+    tests: dict[str, str]
+
+    def for_exercises(self, names: Iterable[str]) -> set[str]:
+        wanted = set(names)
+        return {n for n, ex in self.tests.items() if ex in wanted}
+
+
+def collect(exercises: Sequence[str], *, extra_tests: str | os.PathLike[str] | None = None,
+            tests_dir: str | os.PathLike[str] | None = None, timeout: float = 120.0) -> Collection:
+    """Collect the tests of ``exercises`` in a trusted process (no learner files at all).
+
+    Node ids are relative to the stage root, so they are the same as in a sandboxed run."""
+    plan = _plan({}, list(dict.fromkeys(exercises)), tests_dir, extra_tests)
+    tmp = Path(tempfile.mkdtemp(prefix="course-collect-"))
+    try:
+        stage = _Stage(tmp / "s", {}, plan.helpers, [p for n in plan.names for p in plan.tests.get(n, [])],
+                       [p for n in plan.names for p in plan.hidden.get(n, [])], plan.hidden_helpers, [])
+        stage.names = plan.names
+        test_paths = stage.build(strong=False)
+        config = _config(stage, plan.names, test_paths, inside=None, test_timeout=0, done=[], skip={},
+                         memory_mb=1024, isolate=False, collect_only=True)
+        run = _Process(config, stage, mode="light", caps=None, budget=timeout, cpu_seconds=int(timeout),
+                       memory_mb=2048, file_mb=16)
+        run.start_and_wait()
+        collected = next((e for e in run.events if e.get("event") == "collected"), None)
+        if collected is None:
+            raise RuntimeError("the grader could not collect the tests: " + run.output[-2000:])
+        return Collection({t["nodeid"]: str(t.get("exercise", "")) for t in collected["tests"]})
+    finally:
+        _rmtree(tmp)
+
+
+# ----------------------------------------------------------------------------- canaries
+
+
+_TEST_DEF = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _canary_module(public: Path, rng: random.Random) -> tuple[str, str] | None:
+    """A canary built from a public test module: one of its tests (same body), renamed, the rest
+    of its tests removed, and the module's ``ex`` fixture giving a stand-in whose every use
+    raises -- so no honest run can pass it. Returns (source, test name) or None."""
+    try:
+        tree = ast.parse(public.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return None
+    candidates = [node for node in tree.body if isinstance(node, _TEST_DEF) and node.name.startswith("test")
+                  and "ex" in [a.arg for a in node.args.args]
+                  and not any("parametrize" in ast.unparse(d) or "skip" in ast.unparse(d) or "xfail" in ast.unparse(d)
+                              for d in node.decorator_list)]
+    if not candidates:
+        return None
+    chosen = rng.choice(candidates)
+    words = [w for node in tree.body if isinstance(node, _TEST_DEF) and node.name.startswith("test_")
+             for w in node.name[5:].split("_") if w]
+    existing = {node.name for node in tree.body if isinstance(node, (*_TEST_DEF, ast.ClassDef))}
+    name = chosen.name
+    while name in existing:
+        name = "test_" + "_".join(rng.sample(words, min(len(words), rng.randint(2, 4)))) if words else \
+            f"test_case_{rng.randint(10, 99)}"
+    body = []
+    for node in tree.body:
+        if node is chosen:
+            node.name = name
+            body.append(node)
+        elif isinstance(node, _TEST_DEF) and node.name.startswith("test"):
+            continue
+        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            continue
+        else:
+            body.append(node)
+    tree.body = body
+    source = ast.unparse(tree) + (
+        "\nimport pytest\n\n\nclass _Unwritten(BaseException):\n    pass\n\n\n"
+        "class _Missing:\n\n    def __getattr__(self, name):\n"
+        "        raise _Unwritten(f'{name} is not written yet')\n\n\n"
+        "@pytest.fixture\ndef ex():\n    return _Missing()\n")
+    try:  # a canary that does not even compile would break the run for an honest learner
+        compile(source, public.name, "exec")
+    except SyntaxError:
+        return None
+    return source, name
+
+
+def _canaries(plan: "_Plan", group: list[str], rng: random.Random, count: int) -> list[tuple[str, str, str, str]]:
+    """``count`` canaries per exercise of ``group`` (each runs right after that exercise's public
+    tests, so a forgery switched on by any exercise's code meets one): (file name, source, node
+    id, exercise)."""
+    out: list[tuple[str, str, str, str]] = []
+    for exercise in group:
+        publics = plan.tests.get(exercise) or []
+        made = 0
+        for _ in range(4 * count):
+            if made >= count or not publics:
+                break
+            built = _canary_module(rng.choice(publics), rng)
+            if built is None:
+                continue
+            source, name = built
+            suffix = rng.choice(["edge", "extra", "more", "cases", "regression", "robust", "spec", "check"])
+            filename = f"test_{exercise}_{suffix}{rng.randint(2, 9)}.py"
+            if any(filename == c[0] for c in out) or any(p.name == filename for p in plan.hidden.get(exercise, [])):
+                continue
+            out.append((filename, source, f"tests/hidden/{filename}::{name}", exercise))
+            made += 1
+    return out
+
+
 # ----------------------------------------------------------------------------- parent side
 
 
-def _limits(cpu_seconds: int, memory_mb: int, file_mb: int) -> Any:
-    """The ``preexec_fn``: resource limits for the child, set between fork and exec."""
+@dataclass
+class _Plan:
+    names: list[str]
+    files: dict[str, bytes]
+    helpers: list[Path]
+    tests: dict[str, list[Path]]
+    hidden: dict[str, list[Path]]
+    hidden_helpers: list[Path]
+    notes: list[str]
+
+
+def _plan(sources: Mapping[str, bytes], exercises: list[str], tests_dir: str | os.PathLike[str] | None,
+          extra_tests: str | os.PathLike[str] | None) -> _Plan:
+    tdir = Path(tests_dir) if tests_dir is not None else TESTS_DIR
+    files: dict[str, bytes] = {}
+    notes: list[str] = []
+    for name in exercises:
+        data = sources.get(name)
+        if data is None:
+            continue
+        if len(data) > MAX_SOURCE_BYTES:
+            notes.append(f"{name}.py is larger than {MAX_SOURCE_BYTES // 1024} KB and was not run")
+            continue
+        files[name] = bytes(data)
+    helpers = [tdir / h for h in ("conftest.py", "_helpers.py") if (tdir / h).is_file()]
+    tests: dict[str, list[Path]] = {}
+    for name in exercises:
+        for path in test_files_for(name, tdir):
+            tests.setdefault(name, []).append(path)
+    hidden: dict[str, list[Path]] = {}
+    hidden_helpers: list[Path] = []
+    if extra_tests is not None:
+        for path in sorted(Path(extra_tests).glob("*.py")):
+            owner = next((n for n in sorted(exercises, key=len, reverse=True)
+                          if path.name.startswith(f"test_{n}")), None)
+            if owner is not None:
+                hidden.setdefault(owner, []).append(path)
+            elif not path.name.startswith("test_"):
+                hidden_helpers.append(path)  # the instructor's conftest.py / helper modules
+    names = [n for n in exercises if n in tests or n in hidden]
+    return _Plan(names, files, helpers, tests, hidden, hidden_helpers, notes)
+
+
+def _limits(cpu_seconds: int, memory_mb: int, file_mb: int, nproc: int | None = None) -> list[tuple[int, tuple[int, int]]]:
     if resource is None:
-        return None
+        return []
     mem = memory_mb * 1024 * 1024
     fsize = file_mb * 1024 * 1024
-    settings = [
-        (getattr(resource, "RLIMIT_CPU", None), (cpu_seconds, cpu_seconds + 5)),
-        (getattr(resource, "RLIMIT_AS", None), (mem, mem)),
-        (getattr(resource, "RLIMIT_FSIZE", None), (fsize, fsize)),
-        (getattr(resource, "RLIMIT_NOFILE", None), (256, 256)),
-        (getattr(resource, "RLIMIT_CORE", None), (0, 0)),
+    wanted = [
+        ("RLIMIT_CPU", (cpu_seconds, cpu_seconds + 5)),
+        ("RLIMIT_AS", (mem, mem)),
+        ("RLIMIT_FSIZE", (fsize, fsize)),
+        ("RLIMIT_NOFILE", (256, 256)),
+        ("RLIMIT_CORE", (0, 0)),
     ]
-    setrlimit = resource.setrlimit
+    if nproc is not None:
+        wanted.append(("RLIMIT_NPROC", (nproc, nproc)))
+    return [(getattr(resource, k), v) for k, v in wanted if hasattr(resource, k)]
+
+
+def _preexec(settings: list[tuple[int, tuple[int, int]]], join_cgroup: Any = None) -> Any:
+    """The ``preexec_fn``: join the cgroup and set resource limits, between fork and exec."""
+    setrlimit = resource.setrlimit if resource is not None else None
     sig_ign = signal.SIG_IGN
     sigxfsz = getattr(signal, "SIGXFSZ", None)
 
     def preexec() -> None:  # runs in the child: keep it to plain system calls
+        if join_cgroup is not None:
+            join_cgroup()  # an error here aborts the start: never run outside the cgroup
         for which, value in settings:
-            if which is None:
-                continue
             try:
-                setrlimit(which, value)
+                setrlimit(which, value)  # type: ignore[misc]
             except (ValueError, OSError):
                 pass
         if sigxfsz is not None:
@@ -130,23 +317,26 @@ def _limits(cpu_seconds: int, memory_mb: int, file_mb: int) -> Any:
             try:
                 signal.signal(sigxfsz, sig_ign)
             except (ValueError, OSError):
-                pass  # child_main sets it again before any learner code runs
+                pass
 
     return preexec
 
 
-def _clean_env(stage: "_Stage") -> dict[str, str]:
+def _env(exercises_dir: str, home: str, tmp: str) -> dict[str, str]:
+    """A clean environment: nothing of the instructor's (no keys, no COURSE_* settings). The
+    time scale is left at its default: the exercise tests run on looptime's virtual clock, so
+    learner code using plain ``asyncio.timeout(seconds)`` behaves as under ``check()``."""
     bindir = str(Path(sys.executable).parent)
     env = {
         "PATH": os.pathsep.join([bindir, "/usr/local/bin", "/usr/bin", "/bin"]),
-        "HOME": str(stage.root / "home"),
-        "TMPDIR": str(stage.root / "tmp"),
+        "HOME": home,
+        "TMPDIR": tmp,
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
-        "COURSE_TIME_SCALE": SANDBOX_TIME_SCALE,
-        "COURSE_EXERCISES_DIR": str(stage.exercises),
+        "COURSE_EXERCISES_DIR": exercises_dir,
         "COURSE_SANDBOX": "1",
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
         "MALLOC_ARENA_MAX": "2",
         "MPLBACKEND": "Agg",
         "NO_COLOR": "1",
@@ -154,33 +344,6 @@ def _clean_env(stage: "_Stage") -> dict[str, str]:
     if os.name == "nt":  # pragma: no cover
         env["SYSTEMROOT"] = os.environ.get("SYSTEMROOT", "")
     return env
-
-
-def _read_events(path: Path) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_RESULTS_BYTES)
-    except OSError:
-        return events
-    for raw in data.splitlines():
-        try:
-            event = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            continue
-        if isinstance(event, dict) and isinstance(event.get("event"), str):
-            events.append(event)
-    return events
-
-
-def _tail(path: Path, limit: int) -> str:
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as fh:
-            fh.seek(max(0, size - limit))
-            return fh.read(limit).decode("utf-8", errors="replace")
-    except OSError:
-        return ""
 
 
 def _rmtree(path: Path) -> None:
@@ -197,11 +360,14 @@ def _rmtree(path: Path) -> None:
 
 
 def _crash_reason(returncode: int | None, timed_out: bool, budget: float, cpu_seconds: int,
-                  memory_mb: int) -> tuple[str, str]:
+                  memory_mb: int, oom: bool = False) -> tuple[str, str]:
     """(status, message) for a run that ended before all its tests reported."""
     if timed_out:
         return "time limit", (f"Your code took longer than {budget:g} s (real time) — an infinite loop, "
                               f"or a blocking call like time.sleep inside async def?")
+    if oom:
+        return "crashed", (f"The test process was killed for using too much memory (all your code's "
+                           f"processes together; limit {memory_mb} MB).")
     if returncode is not None and returncode < 0:
         sig = -returncode
         if sig == getattr(signal, "SIGXCPU", -1):
@@ -222,63 +388,62 @@ def run_tests(sources: Mapping[str, bytes], exercises: Sequence[str], *,
               extra_tests: str | os.PathLike[str] | None = None,
               tests_dir: str | os.PathLike[str] | None = None,
               memory_mb: int = 1024, file_mb: int = 16, output_limit: int = 64 * 1024,
-              isolate: bool = True, keep: bool = False, shards: int = 1) -> SandboxResult:
+              isolate: bool = True, keep: bool = False, shards: int = 1,
+              isolation: str = "light", expected: Collection | None = None, canaries: int = 0,
+              seed: int | None = None) -> SandboxResult:
     """Run the tests of ``exercises`` against ``sources`` (exercise name -> file contents).
 
     ``timeout`` is the wall-clock budget for the whole run (all restarts included);
     ``test_timeout`` the real-time limit of one test. ``extra_tests`` is an instructor's folder of
     additional (hidden) ``test_exNN_*.py`` files. ``shards`` > 1 splits the exercises over that
-    many processes running side by side (each with the same limits), which pays off when many
-    tests wait on the real clock. Never raises for anything the learner's code does; every
-    failure is reported in the result.
+    many processes running side by side (each with the same limits). ``isolation``: ``"light"``,
+    ``"strong"`` (raises :class:`IsolationUnavailable` without bubblewrap) or ``"auto"``.
+    ``expected``: the parent's own :func:`collect`; ``canaries``: canary tests planted per exercise.
+    Never raises for anything the learner's code does; every failure is reported in the result.
     """
     start = time.monotonic()
     result = SandboxResult()
-    exercises = list(dict.fromkeys(exercises))
-    tdir = Path(tests_dir) if tests_dir is not None else TESTS_DIR
-    files: dict[str, bytes] = {}
-    for name in exercises:
-        data = sources.get(name)
-        if data is None:
-            continue
-        if len(data) > MAX_SOURCE_BYTES:
-            result.notes.append(f"{name}.py is larger than {MAX_SOURCE_BYTES // 1024} KB and was not run")
-            continue
-        files[name] = bytes(data)
-    helpers = [tdir / h for h in ("conftest.py", "_helpers.py") if (tdir / h).is_file()]
-    tests: dict[str, list[Path]] = {}
-    for name in exercises:
-        for path in test_files_for(name, tdir):
-            tests.setdefault(name, []).append(path)
-    hidden: dict[str, list[Path]] = {}
-    hidden_helpers: list[Path] = []
-    if extra_tests is not None:
-        for path in sorted(Path(extra_tests).glob("*.py")):
-            owner = next((n for n in sorted(exercises, key=len, reverse=True)
-                          if path.name.startswith(f"test_{n}")), None)
-            if owner is not None:
-                hidden.setdefault(owner, []).append(path)
-            elif not path.name.startswith("test_"):
-                hidden_helpers.append(path)  # the instructor's conftest.py / helper modules
-    names = [n for n in exercises if n in tests or n in hidden]
-    if not names:
+    caps: iso.Capabilities | None = None
+    if isolation in ("strong", "auto"):
+        caps = iso.detect()
+        if not caps.bwrap:
+            if isolation == "strong":
+                raise IsolationUnavailable(caps.summary())
+            caps = None
+    mode = "strong" if caps is not None else "light"
+    result.level = caps.level if caps is not None else ("weak" if isolation == "auto" else "light")
+    plan = _plan(sources, list(dict.fromkeys(exercises)), tests_dir, extra_tests)
+    result.notes += plan.notes
+    if not plan.names:
         result.status = "error"
         result.notes.append("no tests found for: " + ", ".join(exercises))
         result.elapsed = round(time.monotonic() - start, 3)
         return result
+    rng = random.Random(seed) if seed is not None else random.SystemRandom()
+    hidden_text = [p.read_text(encoding="utf-8", errors="replace") for ps in plan.hidden.values() for p in ps]
     tmp = Path(tempfile.mkdtemp(prefix="course-sandbox-"))
+    os.chmod(tmp, 0o700)
     try:
-        groups = _split(names, max(1, shards))
+        groups = _split(plan.names, max(1, shards))
         parts = [SandboxResult() for _ in groups]
 
         def run_group(k: int) -> None:
             group = groups[k]
-            stage = _Stage(tmp / f"s{k}", {n: files[n] for n in group if n in files}, helpers,
-                           [p for n in group for p in tests.get(n, [])],
-                           [p for n in group for p in hidden.get(n, [])], hidden_helpers)
-            _run_rounds(parts[k], stage, group, shard=k, start=start, timeout=timeout,
-                        test_timeout=test_timeout, memory_mb=memory_mb, file_mb=file_mb,
-                        output_limit=output_limit, isolate=isolate)
+            planted = _canaries(plan, group, rng, canaries) if canaries else []
+            stage = _Stage(tmp / f"s{k}", {n: plan.files[n] for n in group if n in plan.files}, plan.helpers,
+                           [p for n in group for p in plan.tests.get(n, [])],
+                           [p for n in group for p in plan.hidden.get(n, [])], plan.hidden_helpers,
+                           [(c[0], c[1]) for c in planted])
+            want = None
+            if expected is not None:
+                want = expected.for_exercises(group) | {c[2] for c in planted}
+            try:
+                _run_rounds(parts[k], stage, group, start=start, timeout=timeout, test_timeout=test_timeout,
+                            memory_mb=memory_mb, file_mb=file_mb, output_limit=output_limit, isolate=isolate,
+                            mode=mode, caps=caps, expected=want, canaries={c[2]: c[3] for c in planted})
+            except Exception as error:  # a bug in the grader must not take the other shards down
+                parts[k].status = "error"
+                parts[k].notes.append(f"grader error: {type(error).__name__}: {error}")
 
         if len(groups) == 1:
             run_group(0)
@@ -288,7 +453,8 @@ def run_tests(sources: Mapping[str, bytes], exercises: Sequence[str], *,
                 thread.start()
             for thread in threads:
                 thread.join()
-        _merge(result, parts, exercises, output_limit)
+        _merge(result, parts, list(exercises), output_limit)
+        _check_hidden_leaks(result, hidden_text)
     finally:
         result.elapsed = round(time.monotonic() - start, 3)
         if keep:
@@ -298,14 +464,28 @@ def run_tests(sources: Mapping[str, bytes], exercises: Sequence[str], *,
     return result
 
 
+def _check_hidden_leaks(result: SandboxResult, hidden_text: list[str]) -> None:
+    """A failure message quoting a hidden test's source: redact it and flag the learner."""
+    lines = {line.strip() for text in hidden_text for line in text.splitlines() if len(line.strip()) >= 24}
+    if not lines:
+        return
+    for test in result.tests:
+        # A docstring line may honestly reach a message ("This check failed: <the test's doc>").
+        leaked = next((line for line in lines if line in test.message and line not in test.doc), None)
+        if leaked is not None:
+            test.message = "(message withheld: it quoted a hidden test's source)"
+            result.review.append(f"{test.nodeid}: the failure message quoted a hidden test's source "
+                                 f"({leaked[:60]!r})")
+
+
 @dataclass
 class _Stage:
-    """One test process's directory. Rebuilt from trusted copies before every (re)start, so
+    """One test process's folder. Rebuilt from trusted copies before every (re)start, so
     nothing a learner's code wrote during one run can reach the next (e.g. a planted conftest).
 
     Layout: ``exercises/`` (the learner's files), ``tests/`` (course tests, course conftest,
-    ``hidden/``), ``pytest.ini`` -- read-only under Landlock -- and the writable ``home/``,
-    ``tmp/``, ``work/`` (the current directory) and ``run/`` (results, logs).
+    ``hidden/`` with hidden tests and canaries; root-only), ``pytest.ini``. The light mode adds the
+    writable ``home/``, ``tmp/`` and ``work/``; in strong isolation those are private tmpfs mounts.
     """
 
     root: Path
@@ -314,6 +494,7 @@ class _Stage:
     tests: list[Path]
     hidden: list[Path]
     hidden_helpers: list[Path]
+    canaries: list[tuple[str, str]]
 
     @property
     def exercises(self) -> Path:
@@ -321,10 +502,11 @@ class _Stage:
 
     @property
     def writable(self) -> list[Path]:
-        return [self.root / d for d in ("home", "tmp", "work", "run")]
+        return [self.root / d for d in ("home", "tmp", "work")]
 
-    def build(self) -> list[Path]:
-        for name in ("exercises", "tests", "pytest.ini"):
+    def build(self, *, strong: bool) -> list[Path]:
+        """(Re)write the stage; returns the test files to run, as paths under the stage root."""
+        for name in ("exercises", "tests", "pytest.ini", "home", "tmp", "work"):
             target = self.root / name
             if target.is_dir() and not target.is_symlink():
                 _rmtree(target)
@@ -333,25 +515,52 @@ class _Stage:
                     target.unlink()
                 except OSError:
                     pass
-        for directory in [self.exercises, self.root / "tests", *self.writable]:
-            directory.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.exercises.mkdir(mode=0o755)
+        os.chmod(self.exercises, 0o755)
+        tests = self.root / "tests"
+        tests.mkdir(mode=0o700)
+        os.chmod(tests, 0o700 if strong else 0o755)
+        if not strong:
+            for directory in self.writable:
+                directory.mkdir()
         for name, data in self.files.items():
-            (self.exercises / f"{name}.py").write_bytes(data)
+            path = self.exercises / f"{name}.py"
+            path.write_bytes(data)
+            os.chmod(path, 0o644)
         paths: list[Path] = []
         for path in self.helpers:
-            shutil.copyfile(path, self.root / "tests" / path.name)
+            shutil.copyfile(path, tests / path.name)
         for path in self.tests:
-            shutil.copyfile(path, self.root / "tests" / path.name)
-            paths.append(self.root / "tests" / path.name)
-        if self.hidden:
-            (self.root / "tests" / "hidden").mkdir()
+            shutil.copyfile(path, tests / path.name)
+            paths.append(tests / path.name)
+        if self.hidden or self.canaries:
+            (tests / "hidden").mkdir()
             for path in self.hidden_helpers:
-                shutil.copyfile(path, self.root / "tests" / "hidden" / path.name)
-            for path in self.hidden:
-                shutil.copyfile(path, self.root / "tests" / "hidden" / path.name)
-                paths.append(self.root / "tests" / "hidden" / path.name)
+                shutil.copyfile(path, tests / "hidden" / path.name)
+            planted = [(name, None, text) for name, text in self.canaries]
+            every = [(p.name, p, None) for p in self.hidden] + planted
+            every.sort(key=lambda e: e[0])  # canaries sit among the hidden tests, by name
+            for name, path, text in every:
+                target = tests / "hidden" / name
+                if path is not None:
+                    shutil.copyfile(path, target)
+                else:
+                    target.write_text(text or "", encoding="utf-8")
+                paths.append(target)
         (self.root / "pytest.ini").write_text(INI, encoding="utf-8")
-        return paths
+        return self._order(paths)
+
+    def _order(self, paths: list[Path]) -> list[Path]:
+        """Each exercise's public tests, then its hidden tests and canaries (sorted by name)."""
+        def key(p: Path) -> tuple[str, int, str]:
+            stem = p.stem[5:] if p.stem.startswith("test_") else p.stem
+            owner = next((n for n in sorted(self.names, key=len, reverse=True)
+                          if stem == n or stem.startswith(n + "_")), stem)
+            return owner, int(p.parent.name == "hidden"), p.name
+        return sorted(paths, key=key)
+
+    names: list[str] = field(default_factory=list)
 
 
 def _split(names: list[str], shards: int) -> list[list[str]]:
@@ -368,6 +577,7 @@ def _merge(result: SandboxResult, parts: list[SandboxResult], exercises: list[st
     for part in parts:
         result.tests += part.tests
         result.notes += part.notes
+        result.review += part.review
         result.runs += part.runs
         result.isolation = result.isolation or part.isolation
         if _STATUS_ORDER.index(part.status) > _STATUS_ORDER.index(result.status):
@@ -376,91 +586,370 @@ def _merge(result: SandboxResult, parts: list[SandboxResult], exercises: list[st
     result.output = "".join(p.output for p in parts)[-output_limit:]
 
 
-def _run_rounds(result: SandboxResult, stage: _Stage, exercises: list[str], *, shard: int, start: float,
+def _config(stage: _Stage, exercises: list[str], test_paths: list[Path], *, inside: str | None,
+            test_timeout: float, done: list[str], skip: dict[str, str], memory_mb: int, isolate: bool,
+            collect_only: bool = False, drop_uid: int | None = None) -> dict[str, Any]:
+    """The child's configuration; ``inside`` is where the stage root appears to the child."""
+    def at(path: Path) -> str:
+        return str(path) if inside is None else inside + "/" + str(path.relative_to(stage.root))
+
+    root = str(stage.root) if inside is None else inside
+    return {
+        "exercises": exercises,
+        "exercises_dir": at(stage.exercises) + os.sep,
+        "tests": [at(p) for p in test_paths],
+        "rootdir": root,
+        "ini": at(stage.root / "pytest.ini"),
+        "confcutdir": at(stage.root / "tests"),
+        "test_timeout": test_timeout,
+        "skip_nodeids": sorted(done),
+        "skip_exercises": skip,
+        "memory_mb": memory_mb,
+        "isolate": isolate and inside is None,
+        "read_paths": _read_paths() + [str(stage.root)] if inside is None else [],
+        "write_paths": [str(p) for p in stage.writable] if inside is None else [],
+        "collect_only": collect_only,
+        "drop_uid": drop_uid,
+    }
+
+
+class _Process:
+    """One test process: the config goes in over one pipe, results come out over another."""
+
+    def __init__(self, config: dict[str, Any], stage: _Stage, *, mode: str, caps: iso.Capabilities | None,
+                 budget: float, cpu_seconds: int, memory_mb: int, file_mb: int) -> None:
+        self.config = config
+        self.stage = stage
+        self.mode = mode
+        self.caps = caps
+        self.budget = budget
+        self.cpu_seconds = cpu_seconds
+        self.memory_mb = memory_mb
+        self.file_mb = file_mb
+        self.events: list[dict[str, Any]] = []
+        self.garbage = 0          # lines that were not JSON objects
+        self.truncated = False    # the stream ended in the middle of a line
+        self.output = ""
+        self.returncode: int | None = None
+        self.timed_out = False
+        self.oom = False
+        self.leftovers = False    # processes still alive after the run (all killed)
+
+    def start_and_wait(self) -> None:
+        config_r, config_w = os.pipe()
+        results_r, results_w = os.pipe()
+        self.config["results_fd"] = results_w
+        self.config["config_fd"] = config_r
+        payload = json.dumps(self.config).encode()
+        cgroup: iso.Cgroup | None = None
+        strong = self.mode == "strong" and self.caps is not None
+        argv = [sys.executable, "-I", "-B", "-m", "course_utils.sandbox", "--config-fd", str(config_r)]
+        join = None
+        nproc = None
+        if strong:
+            assert self.caps is not None
+            if self.caps.cgroup_controllers:
+                cgroup = iso.Cgroup(self.caps, pids_max=PIDS_MAX, memory_bytes=self.memory_mb * 1024 * 1024)
+                join = iso.join_cgroup_preexec(cgroup.procs_files)
+            if "pids" not in self.caps.cgroup_controllers:
+                nproc = NPROC_FALLBACK  # per user, not per learner: a coarse net against fork bombs
+            root = SANDBOX_ROOT
+            cmd = iso.bwrap_command(
+                self.caps, binds=[(str(self.stage.exercises), f"{root}/exercises"),
+                                  (str(self.stage.root / "tests"), f"{root}/tests"),
+                                  (str(self.stage.root / "pytest.ini"), f"{root}/pytest.ini")],
+                package_dir=str(PACKAGE_DIR), cwd=f"{root}/work",
+                env=_env(f"{root}/exercises", f"{root}/work", "/tmp"),
+                tmp_bytes=TMP_MB << 20, shm_bytes=SHM_MB << 20, work_bytes=WORK_MB << 20, argv=argv)
+            env = None
+            cwd = None
+        else:
+            cmd = argv
+            env = _env(str(self.stage.exercises), str(self.stage.root / "home"), str(self.stage.root / "tmp"))
+            cwd = str(self.stage.root / "work")
+        kwargs: dict[str, Any] = {}
+        if os.name == "posix":
+            kwargs["start_new_session"] = True
+            kwargs["preexec_fn"] = _preexec(_limits(self.cpu_seconds, self.memory_mb, self.file_mb, nproc), join)
+        reader = threading.Thread(target=self._read, args=(results_r,), daemon=True)
+        log_path = self.stage.root.parent / f"output-{self.stage.root.name}-{time.monotonic_ns()}.log"
+        try:
+            with open(log_path, "wb") as log:
+                try:
+                    proc = subprocess.Popen(cmd, cwd=cwd, env=env if env is not None else {"PATH": "/usr/bin:/bin"},
+                                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                            close_fds=True, pass_fds=(config_r, results_w), **kwargs)
+                finally:
+                    os.close(results_w)
+                    os.close(config_r)
+                reader.start()
+                try:
+                    os.write(config_w, payload) if len(payload) < 60000 else self._write_all(config_w, payload)
+                except OSError:
+                    pass
+                finally:
+                    os.close(config_w)
+                try:
+                    proc.wait(timeout=max(0.5, self.budget))
+                except subprocess.TimeoutExpired:
+                    self.timed_out = True
+                finally:
+                    _kill_group(proc)
+                    if cgroup is not None:
+                        self.oom = cgroup.oom_killed()
+                        self.leftovers = bool(cgroup.pids())
+                        cgroup.kill_all()
+                reader.join(timeout=10)
+            self.returncode = proc.returncode
+            if strong and self.returncode is not None and self.returncode > 128:
+                self.returncode = -(self.returncode - 128)  # bwrap reports a killed child as 128 + signal
+            self.output = _tail(log_path, 64 * 1024)
+        finally:
+            if cgroup is not None:
+                cgroup.remove()
+            try:
+                log_path.unlink()
+            except OSError:
+                pass
+
+    @staticmethod
+    def _write_all(fd: int, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+
+    def _read(self, fd: int) -> None:
+        chunks: list[bytes] = []
+        size = 0
+        with os.fdopen(fd, "rb", buffering=0) as fh:
+            while True:
+                try:
+                    chunk = fh.read(65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                if size < MAX_RESULTS_BYTES:
+                    chunks.append(chunk)
+                size += len(chunk)
+        data = b"".join(chunks)[:MAX_RESULTS_BYTES]
+        lines = data.split(b"\n")
+        if lines and lines[-1]:
+            self.truncated = True
+        for raw in lines[:-1]:
+            try:
+                event = json.loads(raw)
+            except (ValueError, UnicodeDecodeError):
+                self.garbage += 1
+                continue
+            if isinstance(event, dict) and isinstance(event.get("event"), str):
+                self.events.append(event)
+            else:
+                self.garbage += 1
+
+
+def _tail(path: Path, limit: int) -> str:
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            fh.seek(max(0, size - limit))
+            return fh.read(limit).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _run_rounds(result: SandboxResult, stage: _Stage, exercises: list[str], *, start: float,
                 timeout: float, test_timeout: float, memory_mb: int, file_mb: int, output_limit: int,
-                isolate: bool) -> None:
+                isolate: bool, mode: str, caps: iso.Capabilities | None, expected: set[str] | None,
+                canaries: dict[str, str]) -> None:
     collected: list[dict[str, Any]] | None = None
     done: dict[str, TestOutcome] = {}
     skip_exercises: dict[str, str] = {}
     by_id: dict[str, dict[str, Any]] = {}
     output_parts: list[str] = []
     rounds = 0
-    run_dir = stage.root / "run"
+    stage.names = exercises
+    drop = iso.SANDBOX_UID if (mode == "strong" and caps is not None and caps.root) else None
     while True:
         remaining = timeout - (time.monotonic() - start)
-        if remaining <= 0.5 or rounds > len(exercises) + 2:
+        if remaining <= 0.5 or rounds > len(exercises) + 4:
             _fail_rest(collected, done, by_id, "not run: the time limit for the whole run was used up")
             if result.status == "ok":
                 result.status = "time limit"
             break
         rounds += 1
-        test_paths = stage.build()
-        results_path = run_dir / f"results-{rounds}.jsonl"
-        config = {
-            "results": str(results_path),
-            "exercises": exercises,
-            "exercises_dir": str(stage.exercises) + os.sep,
-            "tests": [str(p) for p in test_paths],
-            "rootdir": str(stage.root),
-            "ini": str(stage.root / "pytest.ini"),
-            "confcutdir": str(stage.root / "tests"),
-            "test_timeout": test_timeout,
-            "skip_nodeids": sorted(done),
-            "skip_exercises": skip_exercises,
-            "memory_mb": memory_mb,
-            "isolate": isolate,
-            "read_paths": _read_paths() + [str(stage.root)],
-            "write_paths": [str(p) for p in stage.writable],
-        }
-        # The config lives outside the stage: nothing the child can write.
-        config_path = stage.root.parent / f"config-{shard}-{rounds}.json"
-        config_path.write_text(json.dumps(config), encoding="utf-8")
-        log_path = stage.root.parent / f"output-{shard}-{rounds}.log"
+        test_paths = stage.build(strong=mode == "strong")
+        config = _config(stage, exercises, test_paths, inside=SANDBOX_ROOT if mode == "strong" else None,
+                         test_timeout=test_timeout, done=sorted(done), skip=skip_exercises,
+                         memory_mb=memory_mb, isolate=isolate, drop_uid=drop)
         cpu_seconds = int(remaining) + 2
-        returncode, timed_out = _spawn(config_path, log_path, stage, remaining, cpu_seconds, memory_mb, file_mb)
+        run = _Process(config, stage, mode=mode, caps=caps, budget=remaining, cpu_seconds=cpu_seconds,
+                       memory_mb=memory_mb, file_mb=file_mb)
+        run.start_and_wait()
         result.runs = rounds
-        output_parts.append(_tail(log_path, output_limit))
-        events = _read_events(results_path)
-        started: list[str] = []
-        reported_now = 0
-        for event in events:
-            kind = event.get("event")
-            if kind == "collected" and collected is None and isinstance(event.get("tests"), list):
-                collected = [t for t in event["tests"] if isinstance(t, dict) and isinstance(t.get("nodeid"), str)]
-                by_id = {t["nodeid"]: t for t in collected}
-            elif kind == "isolation" and isinstance(event.get("mode"), str):
-                result.isolation = event["mode"][:200]
-            elif kind == "start" and isinstance(event.get("nodeid"), str):
-                started.append(event["nodeid"])
-            elif kind == "report":
-                nodeid = event.get("nodeid")
-                if nodeid in by_id and nodeid not in done:  # the first report wins
-                    done[nodeid] = _outcome(by_id[nodeid], event)
-                    reported_now += 1
+        output_parts.append(run.output[-output_limit:])
+        if run.returncode == EXIT_NO_DROP:
+            result.status = "error"
+            result.notes.append("the test process could not drop its privileges; no learner code was run")
+            break
+        verdict = _Verifier(expected=expected, canaries=canaries, done=set(done), strong_uid=drop,
+                            skipped=set(skip_exercises))
+        verdict.check(run)
+        result.review += [e for e in verdict.evidence if e not in result.review]
+        if verdict.problems:
+            result.status = "error"
+            result.notes += [p for p in verdict.problems if p not in result.notes]
+        if verdict.isolation:
+            result.isolation = verdict.isolation
+        if collected is None and verdict.collected is not None:
+            collected = verdict.collected
+            by_id = {t["nodeid"]: t for t in collected}
         if collected is None:
             result.status = "error"
             result.notes.append("the tests could not be started"
-                                + (f" (exit code {returncode})" if returncode else ""))
+                                + (f" (exit code {run.returncode})" if run.returncode else ""))
             break
+        restart_for: list[str] = []
+        for nodeid, event in verdict.reports:
+            if nodeid in by_id and nodeid not in done:
+                done[nodeid] = _outcome(by_id[nodeid], event)
+                if event.get("abandon"):
+                    exercise = by_id[nodeid].get("exercise", "")
+                    skip_exercises.setdefault(exercise, "not run: an earlier test of this exercise ran out of time")
+                    restart_for.append(exercise)
+                    if result.status == "ok":
+                        result.status = "time limit"
+        for exercise in restart_for:
+            note = f"{exercise}: a test ran out of time; the remaining exercises were re-run in a fresh process"
+            if note not in result.notes:
+                result.notes.append(note)
         if all(t["nodeid"] in done for t in collected):
             break
+        if restart_for and run.returncode == EXIT_RESTART:
+            continue
         # The run ended early: blame the test that was running, skip the rest of its exercise.
-        status, reason = _crash_reason(returncode, timed_out, round(remaining, 1), cpu_seconds, memory_mb)
-        culprit = next((n for n in reversed(started) if n in by_id and n not in done), None)
+        status, reason = _crash_reason(run.returncode, run.timed_out, round(remaining, 1), cpu_seconds,
+                                       memory_mb, run.oom)
+        culprit = verdict.running if verdict.running in by_id and verdict.running not in done else None
         if culprit is not None:
             done[culprit] = _outcome(by_id[culprit], {"outcome": "failed", "message": reason})
             exercise = by_id[culprit].get("exercise", "")
             skip_exercises[exercise] = ("not run: an earlier test of this exercise "
                                         + ("ran out of time" if status == "time limit" else "crashed the test process"))
-            result.notes.append(f"{exercise}: {reason}")
-        elif reported_now == 0:
+            result.notes.append(f"{exercise}: {reason} The remaining exercises were re-run in a fresh process.")
+        elif not verdict.reports:
             _fail_rest(collected, done, by_id, reason)
             result.notes.append(reason)
         if result.status == "ok":
             result.status = status
     result.output = "".join(output_parts)[-output_limit:]
     order = {t["nodeid"]: i for i, t in enumerate(collected or [])}
-    result.tests = sorted(done.values(), key=lambda t: order.get(t.nodeid, 0))
+    outcomes = sorted(done.values(), key=lambda t: order.get(t.nodeid, 0))
+    result.tests = [t for t in outcomes if t.nodeid not in canaries]
+
+
+class _Verifier:
+    """Read one process's event stream as a skeptic: what it claims must be what could happen."""
+
+    def __init__(self, *, expected: set[str] | None, canaries: dict[str, str], done: set[str],
+                 strong_uid: int | None, skipped: set[str]) -> None:
+        self.expected = expected
+        self.canaries = canaries      # node id -> exercise
+        self.done = done
+        self.strong_uid = strong_uid
+        self.skipped = skipped        # exercises this run marks "not run" (skips, not failures)
+        self.evidence: list[str] = []
+        self.problems: list[str] = []   # the grader's own trouble (not the learner's doing)
+        self.collected: list[dict[str, Any]] | None = None
+        self.reports: list[tuple[str, dict[str, Any]]] = []
+        self.running: str | None = None
+        self.isolation = ""
+
+    def flag(self, text: str) -> None:
+        if text not in self.evidence and len(self.evidence) < 20:
+            self.evidence.append(text)
+
+    def check(self, run: _Process) -> None:
+        events = run.events
+        if run.garbage:
+            self.flag(f"{run.garbage} unreadable line(s) on the results channel")
+        if not events:
+            return
+        first = events[0]
+        if first.get("event") != "collected" or not isinstance(first.get("tests"), list):
+            self.flag(f"the results stream did not start with the collected tests (got {str(first)[:80]!r})")
+            return
+        tests = [t for t in first["tests"] if isinstance(t, dict) and isinstance(t.get("nodeid"), str)]
+        self.collected = tests
+        ids = [t["nodeid"] for t in tests]
+        if self.expected is not None and set(ids) != self.expected:
+            # Collection ends before any learner code runs: a difference is the grader's problem
+            # (e.g. a hidden test file that does not import), not the learner's doing.
+            extra = sorted(set(ids) - self.expected)[:3]
+            gone = sorted(self.expected - set(ids))[:3]
+            self.problems.append(f"the tests collected in the sandbox differ from the grader's own collection "
+                                 f"(extra {extra}, missing {gone}): a test file that does not import?")
+        order = {n: i for i, n in enumerate(ids) if self.expected is None or n in self.expected}
+        position = -1
+        dropped = False
+        finished = False
+        reported: set[str] = set()
+        for event in events[1:]:
+            kind = event.get("event")
+            if finished:
+                self.flag(f"an event after the end of the run: {str(event)[:100]!r}")
+                continue
+            if kind == "isolation":
+                if position >= 0 or dropped:
+                    self.flag("an isolation report in the middle of the run")
+                    continue
+                dropped = True
+                self.isolation = str(event.get("mode", ""))[:300]
+                if self.strong_uid is not None and (event.get("uid") != self.strong_uid or event.get("caps") != 0):
+                    self.flag(f"the test process did not run as uid {self.strong_uid} without capabilities "
+                              f"(uid {event.get('uid')}, caps {event.get('caps')})")
+            elif kind == "start":
+                nodeid = event.get("nodeid")
+                if self.strong_uid is not None and not dropped:
+                    self.flag("a test started before the test process dropped its privileges")
+                    dropped = True
+                if nodeid not in order:
+                    self.flag(f"a start for a test nobody collected: {str(nodeid)[:120]!r}")
+                    continue
+                if self.running is not None:
+                    self.flag(f"{nodeid} started while {self.running} had not reported")
+                if order[nodeid] <= position or nodeid in self.done or nodeid in reported:
+                    self.flag(f"{nodeid} ran out of order or twice")
+                position = max(position, order[nodeid])
+                self.running = nodeid
+            elif kind == "report":
+                nodeid = event.get("nodeid")
+                if nodeid != self.running:
+                    self.flag(f"a report for {str(nodeid)[:120]!r}, which was not the test running")
+                    continue
+                if event.get("outcome") not in ("passed", "failed", "skipped"):
+                    self.flag(f"a report with an unknown outcome for {nodeid}")
+                    continue
+                if nodeid in self.canaries and event.get("outcome") == "passed":
+                    self.flag(f"a canary test that no honest run can pass was reported passed ({nodeid})")
+                reported.add(nodeid)
+                self.reports.append((nodeid, event))
+                self.running = None
+            elif kind == "finish":
+                finished = True
+                status = event.get("exitstatus")
+                ran_canary = any(self.canaries.get(n) not in (None, *self.skipped) for n in reported)
+                if run.returncode is not None and run.returncode >= 0 and status != run.returncode \
+                        and run.returncode not in (EXIT_RESTART,):
+                    self.flag(f"the runner reported exit status {status} but the process exited with "
+                              f"{run.returncode}")
+                if ran_canary and run.returncode == 0:
+                    self.flag("pytest's own exit status says every test passed, but a canary test must fail")
+            else:
+                self.flag(f"an unknown event on the results channel: {str(kind)[:40]!r}")
+        if self.strong_uid is not None and not dropped and reported:
+            self.flag("the test process never reported dropping its privileges")
 
 
 def _fail_rest(collected: list[dict[str, Any]] | None, done: dict[str, TestOutcome],
@@ -485,7 +974,7 @@ def _outcome(test: dict[str, Any], event: dict[str, Any]) -> TestOutcome:
 
 
 def _read_paths() -> list[str]:
-    """What a sandboxed run may read: Python, its packages, the course package, system files."""
+    """What a light-mode run may read: Python, its packages, the course package, system files."""
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(PACKAGE_DIR),
              "/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/sys", "/dev", "/opt"}
     for entry in sys.path:
@@ -497,29 +986,6 @@ def _read_paths() -> list[str]:
         except OSError:
             pass
     return sorted(p for p in paths if os.path.exists(p))
-
-
-def _spawn(config_path: Path, log_path: Path, stage: "_Stage", budget: float,
-           cpu_seconds: int, memory_mb: int, file_mb: int) -> tuple[int | None, bool]:
-    args = [sys.executable, "-I", "-B", "-m", "course_utils.sandbox", str(config_path)]
-    kwargs: dict[str, Any] = {}
-    if os.name == "posix":
-        kwargs["start_new_session"] = True
-        kwargs["preexec_fn"] = _limits(cpu_seconds, memory_mb, file_mb)
-    else:  # pragma: no cover
-        kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
-    timed_out = False
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(args, cwd=str(stage.root / "work"), env=_clean_env(stage),
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                close_fds=True, **kwargs)
-        try:
-            proc.wait(timeout=max(0.5, budget))
-        except subprocess.TimeoutExpired:
-            timed_out = True
-        finally:
-            _kill_group(proc)
-    return proc.returncode, timed_out
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
@@ -620,27 +1086,68 @@ def _landlock(read_paths: Iterable[str], write_paths: Iterable[str]) -> str:
     return f"Landlock ABI {abi}: writes confined to the sandbox directory"
 
 
-def child_main(config_path: str) -> int:
-    """Entry point inside the sandbox: confine, then run pytest with the course plugin."""
-    with open(config_path, encoding="utf-8") as fh:
-        config = json.load(fh)
+def _cap_eff() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("CapEff:"):
+                    return int(line.split()[1], 16)
+    except (OSError, ValueError):
+        pass
+    return -1
+
+
+def _drop_privileges(uid: int) -> dict[str, Any]:
+    """Become ``uid`` with no capabilities and no way back (called before any learner code)."""
+    import ctypes
+
+    try:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+        if ctypes.CDLL(None, use_errno=True).prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+            raise OSError("no_new_privs refused")
+    except OSError:
+        os._exit(EXIT_NO_DROP)
+    caps = _cap_eff()
+    if os.getuid() != uid or os.geteuid() != uid or caps != 0:
+        os._exit(EXIT_NO_DROP)
+    return {"uid": os.getuid(), "caps": caps}
+
+
+def child_main(argv: list[str]) -> int:
+    """Entry point inside the sandbox: read the config, confine, then run pytest with the plugin."""
+    fd = int(argv[argv.index("--config-fd") + 1])
+    with os.fdopen(fd, "rb") as fh:
+        config = json.loads(fh.read(4 * 1024 * 1024))
     if hasattr(signal, "SIGXFSZ"):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    isolation = "none"
-    if config.get("isolate", True):
+    from . import sandbox_plugin
+
+    isolation = "bubblewrap" if config.get("drop_uid") is not None or config.get("rootdir") == SANDBOX_ROOT else "none"
+    if config.get("isolate", True) and config.get("rootdir") != SANDBOX_ROOT:
         try:
             isolation = _landlock(config.get("read_paths", []), config.get("write_paths", []))
         except Exception as error:  # pragma: no cover - best effort
             isolation = f"rlimits only (Landlock failed: {error})"
-    from . import sandbox_plugin
+    uid = config.get("drop_uid")
+
+    def after_collection() -> None:
+        info: dict[str, Any] = {"uid": os.getuid(), "caps": _cap_eff()}
+        if uid is not None:
+            info = _drop_privileges(int(uid))
+        mode = isolation if uid is None else f"bubblewrap, uid {info['uid']}, no capabilities"
+        sandbox_plugin.emit_isolation(mode, info)
 
     sandbox_plugin.CONFIG.update(config)
-    sandbox_plugin._emit({"event": "isolation", "mode": isolation})
+    sandbox_plugin.set_after_collection(after_collection)
     import pytest
 
     args = ["-c", config["ini"], "--rootdir", config["rootdir"], "--confcutdir", config["confcutdir"],
-            "-q", "--tb=no", "--show-capture=no", "--assert=plain",
+            "-q", "--tb=no", "--show-capture=no", "--assert=plain", "--continue-on-collection-errors",
             "--no-header", "-p", "no:cacheprovider", "-p", "no:stepwise", "--import-mode=importlib"]
+    if config.get("collect_only"):
+        args.append("--collect-only")
     for plugin in PYTEST_PLUGINS:
         args += ["-p", plugin]
     args += ["-p", "course_utils.sandbox_plugin", *config["tests"]]
@@ -648,4 +1155,4 @@ def child_main(config_path: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(child_main(sys.argv[1]))
+    sys.exit(child_main(sys.argv[1:]))

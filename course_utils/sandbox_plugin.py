@@ -1,19 +1,26 @@
 """The pytest plugin inside a sandbox run (see :mod:`course_utils.sandbox`).
 
-It writes one JSON object per line to the results file: the collected tests (before any learner
-code runs), each test's start, and each test's outcome with a teaching message. It also gives
-every test a real-time limit (SIGALRM), so an infinite loop or a blocking call fails that test
-with a clear message instead of hanging the run, and skips the rest of an exercise once one of
-its tests ran out of time. Results cross the process boundary as JSON only.
+It writes one JSON object per line to the results pipe the parent opened (``results_fd``): the
+collected tests (before any learner code runs), then -- once the test process has dropped its
+privileges -- what isolation it runs under, then each test's start and outcome with a teaching
+message. Each line goes out in one ``os.write``; on a pipe, writes of up to ``PIPE_BUF`` (4096)
+bytes are atomic: every line is kept under that (a very long message is cut), except the list
+of collected tests, which is sent first, before any learner code exists.
+It also gives every test a real-time limit (SIGALRM), so an infinite loop or a blocking call fails
+that test with a clear message instead of hanging the run; after a time limit the process stops
+on purpose and the parent re-runs the remaining exercises in a fresh process. Results cross the
+process boundary as JSON only. Learner code runs in this process, so the parent does not trust
+this stream blindly: it checks it (see ``sandbox._Verifier``).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
@@ -23,10 +30,12 @@ from .feedback import message_for
 #: Set by ``course_utils.sandbox`` (child side) before pytest starts.
 CONFIG: dict[str, Any] = {}
 
-_out = None
+_EXIT_RESTART = 75  # sandbox.EXIT_RESTART (not imported: keep this module's imports light)
 _current_exercise: str | None = None
 _timed_out: dict[str, str] = {}
+_abandon: set[str] = set()
 _reports: dict[str, list[tuple[str, str, str | None, float]]] = {}
+_after_collection: list[Callable[[], None]] = []
 
 
 class TestTimeLimit(SystemExit):
@@ -42,17 +51,27 @@ class TestTimeLimit(SystemExit):
 
 
 def _emit(event: dict[str, Any]) -> None:
-    global _out
-    if _out is None:
-        path = CONFIG.get("results")
-        if not path:
-            return
-        _out = open(path, "a", encoding="utf-8", buffering=1)
+    fd = CONFIG.get("results_fd")
+    if fd is None:
+        return
+    data = (json.dumps(event) + "\n").encode()
+    if len(data) > 4000 and event.get("event") != "collected":  # keep it one atomic pipe write
+        event = {**event, "message": str(event.get("message", ""))[:200] + "…"}
+        data = (json.dumps(event) + "\n").encode()
     try:
-        _out.write(json.dumps(event) + "\n")
-        _out.flush()
-    except (OSError, ValueError):  # a full disk or a closed file must not crash the run
+        while data:  # a single write unless the pipe takes less (a line longer than PIPE_BUF)
+            data = data[os.write(fd, data):]
+    except OSError:  # a closed pipe must not crash the run
         pass
+
+
+def set_after_collection(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once collection is over, before the first test (and any learner code)."""
+    _after_collection[:] = [callback]
+
+
+def emit_isolation(mode: str, info: dict[str, Any]) -> None:
+    _emit({"event": "isolation", "mode": mode, **info})
 
 
 def _exercise_of(item: pytest.Item) -> str:
@@ -81,6 +100,7 @@ def _name(item: pytest.Item) -> str:
 # ----------------------------------------------------------------------------- collection
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     _emit({"event": "collected", "tests": [
         {"nodeid": it.nodeid, "exercise": _exercise_of(it), "name": _name(it), "doc": _doc(it)}
@@ -91,6 +111,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         gone = [it for it in items if it.nodeid in skip]
         items[:] = keep
         config.hook.pytest_deselected(items=gone)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    for callback in _after_collection:
+        callback()
+    _after_collection.clear()
 
 
 # ----------------------------------------------------------------------------- time limit
@@ -188,6 +214,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             if isinstance(exc, TestTimeLimit) and _current_exercise:
                 _timed_out.setdefault(_current_exercise,
                                       "not run: an earlier test of this exercise ran out of time")
+                _abandon.add(item.nodeid)
     entries.append((call.when, outcome, message, 1.0 if priority else 0.0))
     return report
 
@@ -205,17 +232,20 @@ def _finish(item: pytest.Item, duration: float) -> None:
         outcome, message = "passed", None
     else:
         outcome, message = "failed", "the test did not run"
-    _emit({"event": "report", "nodeid": item.nodeid, "outcome": outcome,
-           "message": message or "", "duration": round(duration, 4)})
+    event = {"event": "report", "nodeid": item.nodeid, "outcome": outcome,
+             "message": message or "", "duration": round(duration, 4)}
+    if item.nodeid in _abandon:
+        # The time limit fired in the middle of the learner's code (maybe at import, maybe in a
+        # fixture): this process's state is no longer trustworthy for the next exercise. Stop;
+        # the parent re-runs what is left in a fresh process.
+        event["abandon"] = True
+        _emit(event)
+        os._exit(_EXIT_RESTART)
+    _emit(event)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _emit({"event": "finish", "exitstatus": int(exitstatus)})
-    if _out is not None:
-        try:
-            _out.flush()
-        except OSError:
-            pass
 
 
-__all__ = ["CONFIG", "TestTimeLimit", "message_for"]
+__all__ = ["CONFIG", "TestTimeLimit", "emit_isolation", "message_for", "set_after_collection"]

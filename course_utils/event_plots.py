@@ -27,12 +27,16 @@ def plot_events(log: Sequence[dict], t0: float, *, scans: Iterable[float] = (),
     Dotted lines mark the folder scans, a dashed line the moment shutdown began. Introduced in
     lesson 19.
     """
-    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+
+    from .plots import _new_figure
 
     rows = sorted(log, key=lambda e: (e["sent"], e["name"]))
     scans = list(scans)
     end = max([e.get("done", e["arrived"]) for e in rows] + ([stop_at] if stop_at else []))
-    fig, ax = plt.subplots(figsize=(8, 0.35 * len(rows) + 1.4), layout="constrained")
+    fig = _new_figure(8, 0.35 * len(rows) + 1.4)
+    ax = fig.add_subplot()
     for y, e in enumerate(rows):
         ax.barh(y, e["arrived"] - e["sent"], left=e["sent"] - t0, color=_WAIT, height=0.6)
         if "done" in e:
@@ -49,18 +53,17 @@ def plot_events(log: Sequence[dict], t0: float, *, scans: Iterable[float] = (),
     ax.set_xlim(left=0)
     ax.set_xlabel("time (course seconds)")
     ax.set_title(title, fontsize=10)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=_WAIT), plt.Rectangle((0, 0), 1, 1, color=_WORK)]
+    handles = [Rectangle((0, 0), 1, 1, color=_WAIT), Rectangle((0, 0), 1, 1, color=_WORK)]
     labels = ["waiting to be noticed", "queued + answered"]
     if any("done" not in e for e in rows):
-        handles.append(plt.Rectangle((0, 0), 1, 1, facecolor="white", hatch="///", edgecolor=_WORK))
+        handles.append(Rectangle((0, 0), 1, 1, facecolor="white", hatch="///", edgecolor=_WORK))
         labels.append("never finished")
     if scans:
-        handles.append(plt.Line2D([], [], color="grey", linestyle=":"))
+        handles.append(Line2D([], [], color="grey", linestyle=":"))
         labels.append("folder scan")
     if stop_at is not None:
-        handles.append(plt.Line2D([], [], color="black", linestyle="--"))
+        handles.append(Line2D([], [], color="black", linestyle="--"))
         labels.append("stop.set()")
     ax.legend(handles=handles, labels=labels, loc="upper left", bbox_to_anchor=(1.01, 1),
               fontsize=8, frameon=False)
-    plt.close(fig)
     return fig

@@ -86,7 +86,9 @@ def plot_race(log: Sequence[Access], title: str = "") -> Any:
     A write is drawn hollow when a later write by another task replaced its value without
     having read it first (a lost update). Introduced in lesson 15.
     """
-    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    from .plots import _new_figure
 
     if not log:
         raise ValueError("the store's log is empty: nothing was read or written")
@@ -94,7 +96,8 @@ def plot_race(log: Sequence[Access], title: str = "") -> Any:
     tasks = list(dict.fromkeys(a.task for a in log))
     row = {name: i for i, name in enumerate(tasks)}
     lost = {id(w) for w in log if w.op == "write" and _overwritten(w, log)}
-    fig, ax = plt.subplots(figsize=(8.5, 0.38 * len(tasks) + 1.5), layout="constrained")
+    fig = _new_figure(8.5, 0.38 * len(tasks) + 1.5)
+    ax = fig.add_subplot()
     for name in tasks:
         mine = [a for a in log if a.task == name]
         xs = [a.time - t0 for a in mine]
@@ -115,13 +118,12 @@ def plot_race(log: Sequence[Access], title: str = "") -> Any:
     ax.set_ylim(len(tasks) - 0.4, -0.8)
     ax.set_xlabel("time (course seconds)")
     ax.grid(axis="x", alpha=0.3)
-    handles = [plt.Line2D([], [], linestyle="none", marker=">", color="#0072B2", label="read"),
-               plt.Line2D([], [], linestyle="none", marker="o", color="#009E73",
+    handles = [Line2D([], [], linestyle="none", marker=">", color="#0072B2", label="read"),
+               Line2D([], [], linestyle="none", marker="o", color="#009E73",
                           label="write that counts"),
-               plt.Line2D([], [], linestyle="none", marker="o", markerfacecolor="white",
+               Line2D([], [], linestyle="none", marker="o", markerfacecolor="white",
                           markeredgecolor="#D55E00", label="write overwritten (lost)")]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
               frameon=False)
     ax.set_title(title or f"{len(tasks)} tasks sharing one counter", fontsize=10)
-    plt.close(fig)
     return fig

@@ -11,12 +11,14 @@
 from __future__ import annotations
 
 import random
+import threading
 from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
 
 from . import clock, sync_tools, tools
 from .faults import LLMError
+from .ratelimit import TokenBucket
 
-__all__ = ["plan_prompt", "note_prompt", "answer_prompt", "pick_document", "retry_sync",
+__all__ = ["plan_prompt", "note_prompt", "answer_prompt", "pick_document", "SyncPacer", "retry_sync",
            "research_sync", "answer_tokens_sync", "plot_report"]
 
 T = TypeVar("T")
@@ -40,9 +42,28 @@ def answer_prompt(question: str, user: str, notes: Sequence[str]) -> str:
     return f"Answer '{question}' for {user} using these notes: {' '.join(notes)}"
 
 
-def retry_sync(make_call: Callable[[], T], attempts: int = 6) -> T:
+class SyncPacer:
+    """Thread-safe client-side pacing: ``rate`` calls per second, bursts of ``burst``.
+
+    The blocking twin of the lesson's ``Tuned`` limiter: a ``threading.Lock`` makes waiting
+    threads take turns, and a waiting thread blocks (it has nothing else to do).
+    """
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.bucket = TokenBucket(capacity=burst, rate=rate)
+        self.turn = threading.Lock()
+
+    def wait(self) -> None:
+        with self.turn:
+            while not self.bucket.try_take():
+                clock.sleep_blocking(self.bucket.wait_time())
+
+
+def retry_sync(make_call: Callable[[], T], attempts: int = 6, pacer: SyncPacer | None = None) -> T:
     """Blocking retry: backoff with full jitter, at least ``retry_after``; 400s are not retried."""
     for attempt in range(attempts):
+        if pacer is not None:
+            pacer.wait()
         try:
             return make_call()
         except LLMError as error:
@@ -53,20 +74,20 @@ def retry_sync(make_call: Callable[[], T], attempts: int = 6) -> T:
     raise AssertionError("unreachable")
 
 
-def research_sync(question: str, llm: Any) -> list[str]:
+def research_sync(question: str, llm: Any, pacer: SyncPacer | None = None) -> list[str]:
     """Planner, then the two researchers one after the other (blocking)."""
-    retry_sync(lambda: llm.complete(plan_prompt(question), max_tokens=30))
+    retry_sync(lambda: llm.complete(plan_prompt(question), max_tokens=30), pacer=pacer)
     notes = []
     for query in (question, f"{question} pitfalls"):
         results = sync_tools.search_web(query)
         document = sync_tools.read_document(pick_document(query))
         notes.append(retry_sync(lambda: llm.complete(
-            note_prompt(question, results[0]["snippet"], document))).text)
+            note_prompt(question, results[0]["snippet"], document)), pacer=pacer).text)
     return notes
 
 
 def answer_tokens_sync(question: str, user: str, notes: Sequence[str], llm: Any,
-                       model: str | None = None) -> Iterator[str]:
+                       model: str | None = None, pacer: SyncPacer | None = None) -> Iterator[str]:
     """The writer's tokens, from a blocking stream; failures before the first token are retried."""
     def attempt() -> tuple[Iterator[str], str]:
         stream = llm.stream(answer_prompt(question, user, notes), model=model)
@@ -78,7 +99,7 @@ def answer_tokens_sync(question: str, user: str, notes: Sequence[str], llm: Any,
                 close()
             raise
 
-    stream, first = retry_sync(attempt)
+    stream, first = retry_sync(attempt, pacer=pacer)
     return _chain(first, stream)
 
 
@@ -94,7 +115,7 @@ def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
 
 def plot_report(report: Mapping[str, Mapping[str, Any]], users: int, title: str = "") -> Any:
     """Throughput, p95 latency and failed users per variant, side by side. Introduced in lesson 20."""
-    import matplotlib.pyplot as plt
+    from .plots import _new_figure
 
     names = list(report)
     colours = ["#999999", "#D55E00", "#0072B2", "#009E73"][:len(names)]
@@ -102,7 +123,8 @@ def plot_report(report: Mapping[str, Mapping[str, Any]], users: int, title: str 
     panels = [("throughput", "answered users per second", "{:.2f}"),
               ("p95", "p95 latency of answered users (s)", "{:.0f}"),
               ("errors", "failed users", "{:.0f}")]
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), layout="constrained")
+    fig = _new_figure(11, 3.4)
+    axes = fig.subplots(1, 3)
     for ax, (key, panel_title, fmt) in zip(axes, panels):
         values = [report[n][key] for n in names]
         bars = ax.bar(labels, values, color=colours)
@@ -115,5 +137,4 @@ def plot_report(report: Mapping[str, Mapping[str, Any]], users: int, title: str 
         ax.tick_params(axis="x", labelsize=8)
     if title:
         fig.suptitle(title)
-    plt.close(fig)
     return fig

@@ -278,7 +278,8 @@ print(f"agents used {used} tokens; the store says {recorded}; "
       f"{lost_updates(store.log)} of {AGENTS} writes lost")
 assert recorded < used, "updates were lost"
 assert lost_updates(store.log) == AGENTS - 1, "every write but the last was overwritten"
-plot_race(store.log, title="Read, await, write: everyone read 0, so only the last write counts")
+agents_only = [access for access in store.log if access.task.startswith("agent")]
+plot_race(agents_only, title="Read, await, write: everyone read 0, so only the last write counts")
 
 # %% [markdown]
 # Every agent read the total before any agent wrote: each read `0`, added its own tokens, and
@@ -326,7 +327,7 @@ outcomes = await asyncio.gather(*(storm_llm.complete(p) for p in prompts), retur
 refused = sum(isinstance(o, RateLimitError) for o in outcomes)
 print(f"{len(prompts) - refused} answered, {refused} refused with 429")
 if simulated():
-    assert refused >= 0.7 * len(prompts), "most of the burst bounced off the provider's limit"
+    assert refused > 0.5 * len(prompts), "most of the burst bounced off the provider's limit"
 else:
     print("(the 429 count is checked on the simulator only; your endpoint has its own limits)")
 

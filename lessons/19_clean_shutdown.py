@@ -53,7 +53,7 @@ llm = connect()
 # - on stop, scan one last time, so a file that arrived just before is queued, not forgotten.
 
 # %%
-POLL = 1.0            # seconds between folder scans
+POLL = 2.0            # seconds between folder scans
 REFRESH_EVERY = 1.0   # the token refresher of lesson 18
 
 
@@ -95,9 +95,9 @@ async def worker(queue: asyncio.Queue, handle, log: list) -> None:
         except LLMError as error:
             event["failed"] = repr(error)
         finally:
-            event["done"] = loop.time()
-            log.append(event)
             queue.task_done()
+        event["done"] = loop.time()      # not reached when cancelled mid-event: abandoned
+        log.append(event)
 
 # %% [markdown]
 # ## One event stops everything, in order
@@ -174,17 +174,16 @@ class AgentService:
 inbox = workdir / "inbox"
 inbox.mkdir()
 service = AgentService(inbox, drain_deadline=10)
-t0, sent = loop.time(), {}
-
 running = asyncio.create_task(service.run(), name="service")
 await service.ready.wait()
+t0, sent = loop.time(), {}
 async with httpx.AsyncClient(base_url=service.url, trust_env=False) as client:
     for i in range(3):
         (inbox / f"ticket-{i}.txt").write_text(f"Ticket {i}: disk almost full on db-{i}")
         sent[f"ticket-{i}.txt"] = sent[f"alert-{i}"] = loop.time()
         await client.post("/webhook", json={"name": f"alert-{i}", "text": f"Alert {i}: slow"})
         if i < 2:
-            await asyncio.sleep(0.8)
+            await asyncio.sleep(1.5)
 stop_at = loop.time()
 service.stop.set()          # one event...
 summary = await running     # ...and everything winds down
@@ -238,7 +237,7 @@ done, _ = await asyncio.wait({forever}, timeout=3)
 print(f"3 s after stop.set(): shutdown finished = {bool(done)}")
 assert not done, "without a deadline, the drain waits for the stuck event forever"
 forever.cancel()                              # cancel the whole service: what we want to avoid
-await asyncio.gather(forever, return_exceptions=True)
+_ = await asyncio.gather(forever, return_exceptions=True)
 
 # %% [markdown]
 # With a deadline the service stops on its own, answers what it can, and says what it gave up:
@@ -249,7 +248,7 @@ summary = await bounded
 took = loop.time() - stopped_at
 print(f"stopped in {took:.1f} s: {summary}")
 assert summary["answered"] == 2 and summary["abandoned"] == 1, "two answered, the stuck one left"
-assert took < 2.0 + 1.5, "the shutdown took about the drain deadline"
+assert took < 2 * 2.0, "the shutdown took about the drain deadline, not forever"
 
 # %% [markdown]
 # Log the abandoned events (or put them back in a durable queue) so nothing is lost silently.
@@ -368,7 +367,7 @@ if __name__ == "__main__":
 # container.
 
 # %%
-GRACE = 3.0    # seconds between SIGTERM and SIGKILL (Docker: 10, Kubernetes: 30)
+GRACE = 5.0    # seconds between SIGTERM and SIGKILL (Docker: 10, Kubernetes: 30)
 CONTAINER = ["unshare", "--user", "--map-root-user", "--pid", "--fork", "--kill-child"]
 
 
@@ -397,8 +396,7 @@ async def run_and_signal(sig: signal.Signals, *options: str, pid1: bool = False)
             killed = True
             await proc.wait()
     output = "".join(lines) + (await proc.stdout.read()).decode()
-    return {"code": proc.returncode, "killed": killed, "output": output,
-            "answered after signal": output.count("answered") - 3}
+    return {"code": proc.returncode, "killed": killed, "output": output}
 
 # %% [markdown]
 # First without handlers. SIGTERM's default action ends the process on the spot: no `finally`,
@@ -439,10 +437,10 @@ can_unshare = shutil.which("unshare") and subprocess.run(
 if can_unshare:
     ignored = await run_and_signal(signal.SIGTERM, "--no-handlers", pid1=True)
     handled = await run_and_signal(signal.SIGTERM, pid1=True)
-    print(f"PID 1, no handler: killed by SIGKILL after the grace period = {ignored['killed']}, "
-          f"{ignored['answered after signal']} tickets answered after SIGTERM")
+    print(f"PID 1, no handler: still running when the grace period ended, so SIGKILLed = "
+          f"{ignored['killed']}")
     print(f"PID 1, with handler: {handled['output'].strip().splitlines()[-1]}")
-    assert ignored["killed"] and ignored["answered after signal"] > 0, "SIGTERM was ignored"
+    assert ignored["killed"] and "clean shutdown" not in ignored["output"], "SIGTERM was ignored"
     assert not handled["killed"] and "clean shutdown" in handled["output"], "the handler works"
 else:
     print("skipped: this machine cannot create a PID namespace with unshare (macOS, or a "

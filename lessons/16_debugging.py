@@ -137,7 +137,7 @@ assert len(kept.messages) == 4, "two researchers, two lines each"
 # An agent "hangs". Which task, waiting on what? `asyncio.all_tasks()` lists the loop's tasks,
 # `task.print_stack()` shows the line each one is suspended on, and following the chain of
 # `cr_await` shows the whole path down to the awaited thing. Here the second of three support
-# agents waits for a human approval that never comes.
+# agents waits for a human approval (before it drafts) that never comes.
 
 # %%
 approvals = {2: loop.create_future()}       # nobody ever resolves ticket 2's approval
@@ -149,13 +149,13 @@ async def wait_for_approval(ticket):
 
 
 async def support_agent(ticket):
-    draft = await llm.complete(f"Draft a reply to ticket {ticket}")
     await wait_for_approval(ticket)
+    draft = await llm.complete(f"Draft a reply to ticket {ticket}")
     return draft.text
 
 
 agents = [asyncio.create_task(support_agent(t), name=f"agent-{t}") for t in (1, 2, 3)]
-await asyncio.wait(agents, timeout=5.0)      # long enough for the healthy ones
+await asyncio.wait([agents[0], agents[2]])   # the other two answer; one "hangs"
 
 running = sorted((t for t in asyncio.all_tasks() if t.get_name().startswith("agent-")),
                  key=lambda t: t.get_name())

@@ -363,18 +363,19 @@ if __name__ == "__main__":
     sys.exit(asyncio.run(main(handle_signals="--no-handlers" not in sys.argv)))
 
 # %% [markdown]
-# The notebook starts it with `asyncio.create_subprocess_exec`, waits for three answers, sends
-# a signal, and gives it a grace period before a SIGKILL, as a platform would. With `pid1=True`
-# the script runs as PID 1 of a new PID namespace (`unshare`), exactly as it would in a
-# container.
+# The notebook starts it with `asyncio.create_subprocess_exec`, waits for three answers and
+# sends a signal; given a `grace` period, it sends SIGKILL when that is over, as a platform
+# would. With `pid1=True` the script runs as PID 1 of a new PID namespace (`unshare`), as it
+# would in a container.
 
 # %%
 GRACE = 10.0   # seconds between SIGTERM and SIGKILL: Docker's default (Kubernetes: 30)
 CONTAINER = ["unshare", "--user", "--map-root-user", "--pid", "--fork", "--kill-child"]
 
 
-async def run_and_signal(sig: signal.Signals, *options: str, pid1: bool = False) -> dict:
-    """Start the service, signal it after 3 answers, SIGKILL it if it outlives GRACE."""
+async def run_and_signal(sig: signal.Signals, *options: str, pid1: bool = False,
+                         grace: float | None = None) -> dict:
+    """Start the service, signal it after 3 answers; SIGKILL it if it outlives `grace`."""
     command = [sys.executable, str(workdir / "agent_service.py"), *options]
     proc = await asyncio.create_subprocess_exec(*(CONTAINER if pid1 else []), *command,
                                                 stdout=asyncio.subprocess.PIPE,
@@ -391,7 +392,7 @@ async def run_and_signal(sig: signal.Signals, *options: str, pid1: bool = False)
             target = int(Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()[0])
         os.kill(target, sig)
         try:
-            async with asyncio.timeout(GRACE):
+            async with asyncio.timeout(grace):   # None: wait as long as it takes
                 await proc.wait()
         except TimeoutError:
             os.kill(target, signal.SIGKILL)  # the grace period is over
@@ -437,7 +438,7 @@ for sig, result in zip(("SIGINT", "SIGTERM"), results):
 can_unshare = shutil.which("unshare") and subprocess.run(
     [*CONTAINER, "true"], capture_output=True).returncode == 0
 if can_unshare:
-    ignored = await run_and_signal(signal.SIGTERM, "--no-handlers", pid1=True)
+    ignored = await run_and_signal(signal.SIGTERM, "--no-handlers", pid1=True, grace=GRACE)
     handled = await run_and_signal(signal.SIGTERM, pid1=True)
     print(f"PID 1, no handler: still running when the grace period ended, so SIGKILLed = "
           f"{ignored['killed']}")

@@ -253,9 +253,8 @@ if simulated():
     assert summary["answered"] == 2 and summary["abandoned"] == 1, "two answered, the stuck one left"
 
 # %% [markdown]
-# Log the abandoned events (or put them back in a durable queue) so nothing is lost silently.
-# Pick the deadline below the platform's grace period (Docker waits 10 s after SIGTERM,
-# Kubernetes 30 s by default), so your own cleanup runs before the SIGKILL.
+# Log the abandoned events (or put them back in a durable queue). Pick the deadline below the
+# platform's grace period (Docker waits 10 s after SIGTERM, Kubernetes 30 s by default).
 #
 # ## Shared clients: FastAPI's `lifespan`
 #
@@ -451,8 +450,9 @@ else:
 
 # %% [markdown]
 # Install the handler (as above), or run a small init as PID 1 that forwards signals to your
-# program (`docker run --init`, or `tini`). And use the exec form of `CMD ["python", "app.py"]`:
-# the shell form makes `/bin/sh` PID 1, which does not pass SIGTERM on to Python.
+# program (`docker run --init`, or `tini`). And prefer the exec form `CMD ["python", "app.py"]`:
+# with the shell form, unless the shell replaces itself with Python, `/bin/sh` is PID 1 and
+# does not pass SIGTERM on.
 #
 # ## Exercise
 #

@@ -46,7 +46,7 @@ QUESTIONS = [
         "Webhook senders deliver at least once. What must your endpoint do about it, and what "
         "should it answer for a repeated event?",
         keywords=[r"(id|dedup|duplicate|seen|idempot|once)",
-                  r"(2\d\d|ok|success|accept|ack|202|200)"],
+                  r"(2\d\d|2xx|ok\b|success|accept|ack)"],
         model_answer="Dedupe by the event id (a set, or a store with an expiry such as Redis "
                      "SET NX EX) so each event is processed once, and still answer a duplicate "
                      "with a 2xx so the sender stops retrying.",

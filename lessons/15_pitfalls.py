@@ -212,12 +212,12 @@ base_url = await server.enter_async_context(serve_async())
 
 
 async def leaky_call():
-    client = httpx.AsyncClient()                   # never closed
+    client = httpx.AsyncClient(timeout=30)         # never closed
     return (await client.get(f"{base_url}/models")).status_code
 
 
 async def careless_close():
-    client = httpx.AsyncClient()
+    client = httpx.AsyncClient(timeout=30)
     status = (await client.get(f"{base_url}/models")).status_code
     client.aclose()                                # no await: nothing is closed
     return status
@@ -240,7 +240,7 @@ assert any("was never awaited" in str(w.message) for w in leaks), "the un-awaite
 
 # %%
 async def tidy_call():
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(timeout=30) as client:
         return (await client.get(f"{base_url}/models")).status_code
 
 

@@ -368,7 +368,7 @@ if __name__ == "__main__":
 # would in a container.
 
 # %%
-GRACE = 10.0   # seconds between SIGTERM and SIGKILL: Docker's default (Kubernetes: 30)
+GRACE = 5.0    # seconds between SIGTERM and SIGKILL (Docker's default: 10, Kubernetes: 30)
 CONTAINER = ["unshare", "--user", "--map-root-user", "--pid", "--fork", "--kill-child"]
 
 

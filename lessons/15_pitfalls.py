@@ -172,7 +172,7 @@ previous_handler = loop.get_exception_handler()
 loop.set_exception_handler(lambda loop, context: reports.append(context))
 try:
     task = asyncio.create_task(save_transcript())
-    await asyncio.sleep(tools.LATENCY["read_document"] * 3)   # long after it failed...
+    await asyncio.wait([task])               # it has failed (wait() does not look at why)...
     about_it = [r for r in reports if isinstance(r.get("exception"), OSError)]
     print("task done:", task.done(), "| reported so far:", len(about_it))
     assert task.done() and about_it == [], "the task failed, and nobody has heard of it yet"

@@ -1,4 +1,4 @@
-"""Pieces of the capstone's research assistant that are not the async lesson. Introduced in lesson 20.
+"""Pieces of the capstone's research assistant that are not the async lesson. Introduced in lesson 24.
 
 * the prompts the planner, researchers and writer send (:func:`plan_prompt`, :func:`note_prompt`,
   :func:`answer_prompt`) and the researchers' choice of document (:func:`pick_document`);
@@ -114,7 +114,7 @@ def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
 
 
 def plot_report(report: Mapping[str, Mapping[str, Any]], users: int, title: str = "") -> Any:
-    """Throughput, p95 latency and failed users per variant, side by side. Introduced in lesson 20."""
+    """Throughput, p95 latency and failed users per variant, side by side. Introduced in lesson 24."""
     from .plots import _new_figure
 
     names = list(report)

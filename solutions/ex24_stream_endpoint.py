@@ -1,4 +1,4 @@
-"""Lesson 20 (Capstone) · A streaming endpoint that fails properly.
+"""Lesson 24 (Capstone) · A streaming endpoint that fails properly.
 
 A streaming HTTP response sends its status line (``200 OK``) before the body. If the model then
 refuses the call (a 429) the client gets a 200 that breaks off, and cannot tell a rate limit from

@@ -1,4 +1,4 @@
-"""Tests for ex20_stream_endpoint: stream the answer, but refuse with a real status before it starts."""
+"""Tests for ex24_stream_endpoint: stream the answer, but refuse with a real status before it starts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from _helpers import Timer, now
 
 from course_utils.faults import LLMError, RateLimitError, ServerError
 
-EXERCISE = "ex20_stream_endpoint"
+EXERCISE = "ex24_stream_endpoint"
 
 
 class Answer:

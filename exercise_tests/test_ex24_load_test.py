@@ -1,4 +1,4 @@
-"""Tests for ex20_load_test: concurrent requests, failures counted, nearest-rank percentiles."""
+"""Tests for ex24_load_test: concurrent requests, failures counted, nearest-rank percentiles."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from _helpers import Probe, assert_no_leftovers, expect_raises
 
 
-EXERCISE = "ex20_load_test"
+EXERCISE = "ex24_load_test"
 EPS = 1e-6
 
 

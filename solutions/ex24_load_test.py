@@ -1,4 +1,4 @@
-"""Lesson 20 (Capstone) · A load test that reports what users feel.
+"""Lesson 24 (Capstone) · A load test that reports what users feel.
 
 The capstone's report rests on a small load tester: start many requests at once, time each one,
 count the failures, and summarise with percentiles rather than an average (one slow request in

@@ -1,4 +1,4 @@
-"""Hints for ex20_load_test, from a nudge to near-code; shown one at a time by hint("ex20_load_test").
+"""Hints for ex24_load_test, from a nudge to near-code; shown one at a time by hint("ex24_load_test").
 
 Read with ast, never imported. Only the last tier may come close to the answer."""
 

@@ -1,4 +1,4 @@
-"""Hints for ex20_stream_endpoint, from a nudge to near-code; shown one at a time by hint("ex20_stream_endpoint").
+"""Hints for ex24_stream_endpoint, from a nudge to near-code; shown one at a time by hint("ex24_stream_endpoint").
 
 Read with ast, never imported. Only the last tier may come close to the answer."""
 

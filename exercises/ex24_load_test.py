@@ -1,5 +1,5 @@
-# Exercise stub generated from solutions/ex20_load_test.py: write your code where it raises NotImplementedError.
-"""Lesson 20 (Capstone) · A load test that reports what users feel.
+# Exercise stub generated from solutions/ex24_load_test.py: write your code where it raises NotImplementedError.
+"""Lesson 24 (Capstone) · A load test that reports what users feel.
 
 The capstone's report rests on a small load tester: start many requests at once, time each one,
 count the failures, and summarise with percentiles rather than an average (one slow request in
@@ -35,10 +35,10 @@ from typing import Awaitable, Callable
 
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile: the value at 1-based position ceil(q * n) of the sorted list."""
-    raise NotImplementedError("ex20_load_test.percentile is not written yet: replace this line with your code. Need a nudge? hint('ex20_load_test')")
+    raise NotImplementedError("ex24_load_test.percentile is not written yet: replace this line with your code. Need a nudge? hint('ex24_load_test')")
 
 
 async def load_test(send: Callable[[int], Awaitable[object]], users: int,
                     concurrency: int | None = None) -> dict:
     """Run ``users`` requests (at most ``concurrency`` at once) and summarise them."""
-    raise NotImplementedError("ex20_load_test.load_test is not written yet: replace this line with your code. Need a nudge? hint('ex20_load_test')")
+    raise NotImplementedError("ex24_load_test.load_test is not written yet: replace this line with your code. Need a nudge? hint('ex24_load_test')")

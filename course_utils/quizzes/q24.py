@@ -1,4 +1,4 @@
-"""Quiz for lesson 20 (capstone: a research assistant for many users)."""
+"""Quiz for lesson 24 (capstone: a research assistant for many users)."""
 
 from course_utils.quizzes import MultipleChoice, ShortAnswer
 

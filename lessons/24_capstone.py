@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 20 · Capstone: a research assistant for a whole class
+# # 24 · Capstone: a research assistant for a whole class
 #
 # Forty students open the course's research assistant at 9:00 and all ask at once. The model
 # provider allows 5 requests a second and fails one call in twenty. This lesson builds the
@@ -544,26 +544,26 @@ assert threads == 40, "anyio's default limit, and so the most concurrent sync re
 # %% [markdown]
 # ## Exercises
 #
-# 1. [`exercises/ex20_load_test.py`](../exercises/ex20_load_test.py): write the load tester
+# 1. [`exercises/ex24_load_test.py`](../exercises/ex24_load_test.py): write the load tester
 #    behind the report: concurrent requests, an optional cap, failures counted, nearest-rank
 #    p50/p95 and throughput.
-# 2. [`exercises/ex20_stream_endpoint.py`](../exercises/ex20_stream_endpoint.py): write a
+# 2. [`exercises/ex24_stream_endpoint.py`](../exercises/ex24_stream_endpoint.py): write a
 #    streaming FastAPI endpoint that refuses with a real 429 or 503 before the stream starts,
 #    counts answers and refusals, and handles a stream cut mid-answer and a client that leaves.
 
 # %%
 from course_utils import check, hint  # noqa: E402
 
-check("ex20_load_test")
+check("ex24_load_test")
 
 # %%
-check("ex20_stream_endpoint")
+check("ex24_stream_endpoint")
 
 # %% [markdown]
 # ## Quiz
 
 # %%
-quiz("20")
+quiz("24")
 
 # %% [markdown]
 # ## Summary

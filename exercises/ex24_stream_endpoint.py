@@ -1,5 +1,5 @@
-# Exercise stub generated from solutions/ex20_stream_endpoint.py: write your code where it raises NotImplementedError.
-"""Lesson 20 (Capstone) · A streaming endpoint that fails properly.
+# Exercise stub generated from solutions/ex24_stream_endpoint.py: write your code where it raises NotImplementedError.
+"""Lesson 24 (Capstone) · A streaming endpoint that fails properly.
 
 A streaming HTTP response sends its status line (``200 OK``) before the body. If the model then
 refuses the call (a 429) the client gets a 200 that breaks off, and cannot tell a rate limit from
@@ -44,5 +44,5 @@ class Ask(BaseModel):
 def make_app(answer: Callable[[str], AsyncIterator[str]]) -> FastAPI:
     """A FastAPI app with ``POST /ask`` (streaming) and ``GET /metrics``."""
     app = FastAPI()
-    raise NotImplementedError("ex20_stream_endpoint.make_app is not written yet: replace this line with your code. Need a nudge? hint('ex20_stream_endpoint')")
+    raise NotImplementedError("ex24_stream_endpoint.make_app is not written yet: replace this line with your code. Need a nudge? hint('ex24_stream_endpoint')")
     return app

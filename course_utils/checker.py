@@ -1,4 +1,4 @@
-"""Instant feedback on an exercise: ``check("ex06_rate_limit")`` and ``hint("ex06_rate_limit")``.
+"""Instant feedback on an exercise: ``check("ex07_rate_limit")`` and ``hint("ex07_rate_limit")``.
 
 ``check`` runs the course's tests for one exercise against your file in ``exercises/`` in a
 separate, time-limited process (:mod:`course_utils.sandbox`), so an infinite loop or a blocking
@@ -6,8 +6,8 @@ call cannot freeze your notebook, and shows a table: each check, passed or not, 
 at. ``hint`` shows the exercise's hints one at a time (nudge, approach, near-code).
 
 >>> from course_utils import check, hint
->>> check("ex06_rate_limit")
->>> hint("ex06_rate_limit")        # the next hint; hint("ex06_rate_limit", 2) for the second
+>>> check("ex07_rate_limit")
+>>> hint("ex07_rate_limit")        # the next hint; hint("ex07_rate_limit", 2) for the second
 """
 
 from __future__ import annotations
@@ -269,7 +269,7 @@ def hint(name: str | int | None = None, n: int | None = None, *, show: bool = Tr
     if isinstance(name, int) and n is None:
         name, n = _last_checked, name
     if name is None:
-        result = Hint("", 0, 0, "Which exercise? Try hint('ex06_rate_limit'), or run check(...) first.")
+        result = Hint("", 0, 0, "Which exercise? Try hint('ex07_rate_limit'), or run check(...) first.")
     elif name not in exercise_names():
         close = difflib.get_close_matches(str(name), exercise_names(), n=3)
         suggestion = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""

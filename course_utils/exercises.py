@@ -2,8 +2,10 @@
 
 ``solutions/exNN_slug.py`` is the single source. Solution bodies sit between ``# BEGIN SOLUTION``
 and ``# END SOLUTION`` lines; ``build`` writes ``exercises/exNN_slug.py`` with each region
-replaced by ``raise NotImplementedError(...)`` (same indentation), keeping the docstring and the
-``HINTS`` list. See ``docs/exercises.md``.
+replaced by ``raise NotImplementedError(...)`` (same indentation), keeping the docstring. The
+tiered hints live outside the learner's file, in ``course_utils/hints/exNN_slug.py`` (a ``HINTS``
+list read with ``ast``), and reach the learner only through ``hint(name, n)``. See
+``docs/exercises.md``.
 
     python -m course_utils.exercises build [--check]   # regenerate exercises/ (or only check it)
     python -m course_utils.exercises reset [exNN_slug ...]   # fresh stubs, old files backed up
@@ -27,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS_DIR = ROOT / "solutions"
 EXERCISES_DIR = ROOT / "exercises"
 TESTS_DIR = ROOT / "exercise_tests"
+HINTS_DIR = Path(__file__).resolve().parent / "hints"
 BACKUP_DIRNAME = ".backup"
 
 BEGIN = "# BEGIN SOLUTION"
@@ -38,7 +41,7 @@ STUB_HEADER = ("# Exercise stub generated from solutions/{name}.py: write your c
 
 
 class ExerciseError(Exception):
-    """A solution file breaks the conventions (unbalanced markers, no HINTS, ...)."""
+    """A solution file breaks the conventions (unbalanced markers, no hints file, ...)."""
 
 
 class ExerciseMissing(FileNotFoundError):
@@ -59,7 +62,7 @@ def is_exercise_name(name: str) -> bool:
 def lesson_of(name: str) -> int:
     match = NAME_RE.match(name)
     if not match:
-        raise ValueError(f"{name!r} is not an exercise name (expected exNN_slug, e.g. ex06_rate_limit)")
+        raise ValueError(f"{name!r} is not an exercise name (expected exNN_slug, e.g. ex07_rate_limit)")
     return int(match.group(1))
 
 
@@ -75,7 +78,7 @@ def exercise_names() -> list[str]:
 
 
 def registry() -> dict[int, list[str]]:
-    """Exercises per lesson: ``{6: ["ex06_rate_limit", "ex06_token_bucket"], ...}``."""
+    """Exercises per lesson: ``{6: ["ex07_rate_limit", "ex08_token_bucket"], ...}``."""
     out: dict[int, list[str]] = {}
     for name in exercise_names():
         out.setdefault(lesson_of(name), []).append(name)
@@ -92,7 +95,7 @@ test_files_for.__test__ = False  # type: ignore[attr-defined]  # not a test, wha
 
 
 def exercise_of_test_file(filename: str, names: list[str] | None = None) -> str | None:
-    """``test_ex06_rate_limit_hidden.py`` -> ``ex06_rate_limit`` (longest matching name)."""
+    """``test_ex06_rate_limit_hidden.py`` -> ``ex07_rate_limit`` (longest matching name)."""
     stem = Path(filename).stem
     if not stem.startswith("test_"):
         return None
@@ -127,11 +130,20 @@ def _literal(tree: ast.Module, variable: str) -> object:
     raise KeyError(variable)
 
 
+def hints_file(name: str) -> Path:
+    """Where the hints of ``name`` live: ``course_utils/hints/<name>.py`` (outside exercises/)."""
+    return HINTS_DIR / f"{name}.py"
+
+
 def hints_of(name: str) -> list[str]:
     """The tiered hints of an exercise, read without running any code (nudge, approach, near-code)."""
-    tree = ast.parse(_source_file(name).read_text(encoding="utf-8"))
-    hints = _literal(tree, "HINTS")
-    return [str(h) for h in hints]  # type: ignore[union-attr]
+    path = hints_file(name)
+    if not path.is_file():
+        raise ExerciseMissing(f"no hints for {name!r} (expected {path})")
+    hints = _literal(ast.parse(path.read_text(encoding="utf-8")), "HINTS")
+    if not (isinstance(hints, list) and hints and all(isinstance(h, str) and h.strip() for h in hints)):
+        raise ExerciseError(f"{path}: HINTS must be a list of non-empty strings")
+    return [str(h) for h in hints]
 
 
 def title_of(name: str) -> str:
@@ -196,11 +208,12 @@ def make_stub(source: str, name: str, origin: str = "") -> str:
     if not ast.get_docstring(tree):
         raise ExerciseError(f"{where}: the module needs a docstring that states the task")
     try:
-        hints = _literal(tree, "HINTS")
+        _literal(tree, "HINTS")
     except (KeyError, ValueError):
-        raise ExerciseError(f"{where}: needs a module-level HINTS = [...] list of strings") from None
-    if not (isinstance(hints, list) and len(hints) >= 2 and all(isinstance(h, str) and h.strip() for h in hints)):
-        raise ExerciseError(f"{where}: HINTS must be a list of at least two non-empty strings")
+        pass
+    else:
+        raise ExerciseError(f"{where}: HINTS belong in course_utils/hints/{name}.py, not in the file "
+                            f"the learner edits (the stub would show every tier at once)")
     functions = _functions(tree)
     lines = source.splitlines(keepends=True)
     out = [STUB_HEADER.format(name=name)]
@@ -421,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     p_build = sub.add_parser("build", help="regenerate exercises/ from solutions/")
     p_build.add_argument("--check", action="store_true", help="write nothing; exit 1 if exercises/ is out of date")
     p_reset = sub.add_parser("reset", help="restore exercises to fresh stubs (your files are backed up first)")
-    p_reset.add_argument("names", nargs="*", help="exercise names, e.g. ex06_rate_limit (default: all)")
+    p_reset.add_argument("names", nargs="*", help="exercise names, e.g. ex07_rate_limit (default: all)")
     p_reset.add_argument("--dir", type=Path, default=None, help="the exercises folder (default: exercises/)")
     sub.add_parser("list", help="list the exercises per lesson")
     args = parser.parse_args(argv)

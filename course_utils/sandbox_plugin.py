@@ -9,20 +9,20 @@ its tests ran out of time. Results cross the process boundary as JSON only.
 
 from __future__ import annotations
 
-import errno
 import json
 import signal
 import time
-import traceback
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from .feedback import _leaf  # noqa: F401  (used by _priority)
+from .feedback import message_for
+
 #: Set by ``course_utils.sandbox`` (child side) before pytest starts.
 CONFIG: dict[str, Any] = {}
 
-_MAX_MESSAGE = 700
 _out = None
 _current_exercise: str | None = None
 _timed_out: dict[str, str] = {}
@@ -156,73 +156,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 # ----------------------------------------------------------------------------- messages
-
-
-def _leaf(exc: BaseException) -> BaseException:
-    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        exc = exc.exceptions[0]
-    return exc
-
-
-def _location(exc: BaseException) -> str:
-    folder = CONFIG.get("exercises_dir") or ""
-    found = ""
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if folder and frame.filename.startswith(folder):
-            found = f" ({Path(frame.filename).name} line {frame.lineno}, in {frame.name})"
-    return found
-
-
-def _clip(text: str, limit: int = _MAX_MESSAGE) -> str:
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def message_for(exc: BaseException, doc: str = "") -> str:
-    """Turn a failure into a sentence for a learner (never the solution)."""
-    if isinstance(exc, TestTimeLimit):
-        where = f" It was still running {exc.where}." if exc.where else ""
-        return (f"Your code took longer than {exc.seconds:g} s (real time) — an infinite loop, or a "
-                f"blocking call like time.sleep inside async def?{where}")
-    leaf = _leaf(exc)
-    kind = type(leaf).__name__
-    if getattr(leaf, "course_message", None):
-        return _clip(str(leaf.course_message))
-    if kind == "LoopTimeoutError":
-        return ("The test's fast-forwarded clock ran for a very long time and your code had still not "
-                "finished: is something waiting forever (a queue nobody fills, a worker that never "
-                "stops, a task that is never cancelled or awaited)?")
-    if kind == "IdleTimeoutError":
-        return ("Your code is waiting for something that can never happen: nothing else was running "
-                "and nothing was scheduled (an Event nobody sets, a queue nobody fills, a task that "
-                "is never finished or cancelled?).")
-    if isinstance(leaf, AssertionError):
-        text = str(leaf)
-        if "\nassert " in text or text.startswith("assert "):
-            text = text.split("\nassert ")[0] if not text.startswith("assert ") else ""
-        text = text.strip()
-        if text:
-            return _clip(text)
-        return _clip(f"This check failed: {doc}" if doc else "This check failed.")
-    if isinstance(leaf, NotImplementedError) and "is not written yet" in str(leaf):
-        return _clip(str(leaf))
-    if kind in ("ExerciseMissing", "ExerciseImportError"):
-        return _clip(str(leaf))
-    if isinstance(leaf, MemoryError):
-        limit = CONFIG.get("memory_mb")
-        cap = f" (the limit is {limit} MB)" if limit else ""
-        return f"Your code ran out of memory{cap}{_location(leaf)}: is something growing without end?"
-    if isinstance(leaf, OSError) and leaf.errno == errno.EFBIG:
-        return ("Your code wrote too much output (printing in a loop?); the output limit was reached"
-                f"{_location(leaf)}.")
-    if isinstance(leaf, RecursionError):
-        return f"Your code recursed too deeply (a function calling itself without end?){_location(leaf)}."
-    if type(leaf) is SystemExit:
-        return f"Your code called sys.exit(){_location(leaf)}; a function should return or raise instead."
-    text = str(leaf)
-    detail = f": {text}" if text else ""
-    inside = " (inside an ExceptionGroup)" if leaf is not exc else ""
-    return _clip(f"Your code raised {kind}{detail}{inside}{_location(leaf)}.")
 
 
 def _priority(exc: BaseException) -> bool:

@@ -1,6 +1,6 @@
 """Measuring tools for exercise tests: probes, fake models, timers, leftover-task checks.
 
-Everything here measures in course seconds on the running loop's clock, which the conftest
+Everything here measures in seconds on the running loop's clock, which the conftest
 fast-forwards, so timings are exact and tests take milliseconds.
 """
 
@@ -50,12 +50,12 @@ def blocking_message() -> str:
 
 
 def now() -> float:
-    """Course seconds on the running loop's clock."""
-    return asyncio.get_running_loop().time() / clock.time_scale()
+    """Seconds on the running loop's clock (course time: the scale is 1 in exercise tests)."""
+    return asyncio.get_running_loop().time()
 
 
 class Timer:
-    """``with Timer() as t: ...`` then ``t.elapsed`` in course seconds (loop clock)."""
+    """``with Timer() as t: ...`` then ``t.elapsed`` in seconds (loop clock)."""
 
     def __enter__(self) -> "Timer":
         self.start = now()
@@ -124,7 +124,7 @@ class InstrumentedLLM(SimulatedLLM):
 
 
 class FakeLLM:
-    """A model with scripted behaviour: answers after ``latency`` course seconds, or fails, or hangs.
+    """A model with scripted behaviour: answers after ``latency`` seconds, or fails, or hangs.
 
     ``errors`` is a list consumed one per call: an exception instance to raise (after
     ``error_latency``), or None for a normal answer. ``hang=True`` never answers. ``latency``
@@ -158,12 +158,12 @@ class FakeLLM:
         async with self.probe.track(self.name):
             error = self.errors.pop(0) if self.errors else None
             if error is not None:
-                await clock.sleep(self.error_latency)
+                await asyncio.sleep(self.error_latency)
                 raise error
             if self.hang:
                 await asyncio.Event().wait()
             latency = self.latency(prompt) if callable(self.latency) else self.latency
-            await clock.sleep(latency)
+            await asyncio.sleep(latency)
             self.finished += 1
             return Completion(text=self.text, model=self.name, prompt_tokens=len(str(prompt).split()),
                               completion_tokens=len(self.text.split()),
@@ -202,3 +202,29 @@ async def assert_no_leftovers(what: str = "your function") -> None:
 
 def is_llm_error(exc: BaseException) -> bool:
     return isinstance(exc, LLMError)
+
+
+class _Raised:
+    """What ``expect_raises`` caught: ``.value`` is the exception."""
+
+    value: BaseException | None = None
+
+
+@contextlib.contextmanager
+def expect_raises(kind: type[BaseException] | tuple[type[BaseException], ...], expected: str,
+                  *, returned: Callable[[], Any] | None = None) -> Any:
+    """Like ``pytest.raises`` but, when nothing is raised, the learner reads a sentence:
+    "Expected <expected>, but your code returned normally." ``returned`` may give what was returned."""
+    caught = _Raised()
+    try:
+        yield caught
+    except kind as error:
+        caught.value = error
+        return
+    value = ""
+    if returned is not None:
+        try:
+            value = f" (it returned {returned()!r})"
+        except Exception:
+            value = ""
+    raise AssertionError(f"Expected {expected}, but your code returned normally{value}.")

@@ -2,9 +2,12 @@
 
 * ``ex``: a fresh import of the learner's module, named by the test module's ``EXERCISE`` (or its
   file name), from ``COURSE_EXERCISES_DIR`` (default ``exercises/``).
-* Async tests run on a fast-forwarded clock (looptime): a 30-course-second scenario takes
-  milliseconds, and timing assertions are exact. Mark a test ``@pytest.mark.real_time`` to opt out.
-  While a test runs on that clock, ``course_utils.clock.now()`` reads it too.
+* Async tests run on a fast-forwarded clock (looptime): a 30-second scenario takes milliseconds,
+  and timing assertions are exact. Mark a test ``@pytest.mark.real_time`` to opt out.
+* Course time is the loop's time here: ``COURSE_TIME_SCALE`` is 1 in every exercise test process
+  (whatever the caller set), so a learner's plain ``asyncio.sleep(2)`` / ``asyncio.timeout(2)``
+  and the course's simulated tools measure the same seconds, under ``check()`` and the grader
+  alike; looptime makes those seconds virtual. ``course_utils.clock.now()`` reads the loop's clock.
 * ``time.sleep`` inside a running event loop raises :class:`_helpers.BlockingCallError`, so a
   blocking call fails the test with a message that says so. Mark ``@pytest.mark.allow_blocking``
   to opt out (e.g. a test that blocks on purpose).
@@ -22,13 +25,15 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# Before anything reads the scale: learners write plain asyncio in seconds, and so do the tests.
+os.environ["COURSE_TIME_SCALE"] = "1"
 
 from _helpers import BlockingCallError, blocking_message  # noqa: E402
 
 from course_utils import clock  # noqa: E402
 from course_utils.exercises import ExerciseImportError, exercise_of_test_file, load  # noqa: E402
 
-#: Course seconds after which the fast-forwarded clock gives up ("your code never finished").
+#: Seconds (virtual) after which the fast-forwarded clock gives up ("your code never finished").
 VIRTUAL_END = 600.0
 #: Real seconds a fast-forwarded test may sit with nothing scheduled before it is failed.
 IDLE_LIMIT = 2.0
@@ -83,7 +88,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         # gives up after IDLE_LIMIT real seconds (code awaiting something that can never happen).
         # noop_cycles: idle loop rounds before each jump of the clock (looptime's default, 42, is
         # meant for I/O-heavy code; pure asyncio needs one or two, and it halves the run time).
-        item.add_marker(pytest.mark.looptime(end=clock.to_real(VIRTUAL_END), idle_step=0.05,
+        item.add_marker(pytest.mark.looptime(end=VIRTUAL_END, idle_step=0.05,
                                              idle_timeout=IDLE_LIMIT, noop_cycles=NOOP_CYCLES))
 
 

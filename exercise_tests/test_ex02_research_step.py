@@ -55,5 +55,5 @@ async def test_model_waits_for_the_last_search_and_no_longer(probe, ex):
     searches = max(tools.latency_of("search_web", ((q,), (("results", 3),))) for q in QUERIES)
     ideal = searches + (llm_end - llm_start)
     assert t.elapsed <= 1.2 * ideal, (
-        f"The step took {t.elapsed:.2f} course s; searches in parallel and then the model take about "
+        f"The step took {t.elapsed:.2f} s; searches in parallel and then the model take about "
         f"{ideal:.2f}. Are the searches run one after the other?")

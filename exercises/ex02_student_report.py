@@ -1,5 +1,5 @@
 # Exercise stub generated from solutions/ex02_student_report.py: write your code where it raises NotImplementedError.
-"""Lesson 02 · A student report from three tools at once.
+"""Lesson 02 (Why async) · A student report from three tools at once.
 
 An agent preparing a class meeting needs, for every student, their grades, attendance and
 schedule. Each comes from a different slow tool in ``course_utils.tools`` and none of them
@@ -15,7 +15,7 @@ Your task
    student id), the error must reach the caller.
 
 Done right, a report for 20 students takes about as long as the slowest single tool call
-(~0.33 course seconds), not 60 calls in a row (~18 course seconds).
+(~0.33 seconds), not 60 calls in a row (~18 seconds).
 """
 
 from __future__ import annotations
@@ -23,17 +23,6 @@ from __future__ import annotations
 import asyncio
 
 from course_utils import tools
-
-HINTS = [
-    "Calling an async function only creates a coroutine; nothing runs until it is awaited. "
-    "Which asyncio function awaits several coroutines at the same time?",
-    "asyncio.gather(a(), b(), c()) runs the coroutines concurrently and returns their results as a "
-    "list, in the order you passed them (not the order they finished). It also passes on the first "
-    "error. class_report can gather one student_report(...) per id.",
-    "grades, attendance, schedule = await asyncio.gather(tools.get_grades(student_id), "
-    "tools.get_attendance(student_id), tools.get_schedule(student_id)); and in class_report: "
-    "return list(await asyncio.gather(*(student_report(i) for i in student_ids)))",
-]
 
 
 async def student_report(student_id: int) -> dict:

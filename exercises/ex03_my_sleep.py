@@ -1,5 +1,5 @@
 # Exercise stub generated from solutions/ex03_my_sleep.py: write your code where it raises NotImplementedError.
-"""Lesson 03 · Build ``sleep`` yourself from a future and a timer.
+"""Lesson 03 (The event loop) · Build ``sleep`` yourself from a future and a timer.
 
 ``asyncio.sleep`` is not magic: it creates a future, asks the loop to resolve it later with
 ``loop.call_later``, and awaits the future. While it waits, the coroutine is parked and the loop
@@ -11,7 +11,7 @@ Write ``sleep_for(delay, result=None)`` **without** ``asyncio.sleep`` (or anythi
 
 1. Get the running loop and create a future with ``loop.create_future()``.
 2. Schedule a callback with ``loop.call_later`` that sets the future's result to ``result``
-   after ``delay`` **course seconds** (convert with ``clock.to_real(delay)``).
+   after ``delay`` seconds.
 3. Await the future and return its result.
 4. If the sleeping task is cancelled, cancel the timer too, so no stale callback stays
    scheduled and nothing tries to set the result of a cancelled future.
@@ -21,20 +21,7 @@ from __future__ import annotations
 
 import asyncio
 
-from course_utils import clock
-
-HINTS = [
-    "A future is an empty box a coroutine can await; whoever calls future.set_result(value) "
-    "wakes it up. The loop's call_later(seconds, callback, *args) runs a callback later.",
-    "handle = loop.call_later(clock.to_real(delay), callback, ...) returns a TimerHandle; "
-    "handle.cancel() unschedules it. A try/finally around `await future` runs the clean-up on "
-    "cancellation too. The callback should only set the result if the future is not done yet.",
-    "loop = asyncio.get_running_loop(); future = loop.create_future(); "
-    "handle = loop.call_later(clock.to_real(delay), lambda: future.done() or "
-    "future.set_result(result)); try: return await future; finally: handle.cancel()",
-]
-
 
 async def sleep_for(delay: float, result=None):
-    """Wait ``delay`` course seconds using a future and ``loop.call_later``; return ``result``."""
+    """Wait ``delay`` seconds using a future and ``loop.call_later``; return ``result``."""
     raise NotImplementedError("ex03_my_sleep.sleep_for is not written yet: replace this line with your code. Need a nudge? hint('ex03_my_sleep')")

@@ -1,22 +1,29 @@
 # Exercise stub generated from solutions/ex05_first_good_answer.py: write your code where it raises NotImplementedError.
-"""Lesson 05 · Ask several models, keep the first good answer, cancel the rest.
+"""Lesson 05 (Many at once) · Hedged requests: ask a backup model only when the first is slow.
 
-Latency varies a lot between models and between calls. A common trick is to send the same
-prompt to several models at once and use whichever good answer arrives first. The slower calls
-are then wasted work (and money), so they must be cancelled, not left running.
+Latency varies a lot between models and between calls. Sending every prompt to three models at
+once gets the fastest answer, but pays for three calls every time. *Hedging* is cheaper: ask one
+model; if it has not answered well after ``stagger`` seconds, also ask the next one, and so on.
+Whichever good answer arrives first wins, and the calls still running are cancelled.
+
+This combines two tools of the lesson: ``asyncio.wait(..., return_when=FIRST_COMPLETED)`` and its
+``timeout=`` argument (which returns when the time is up, without cancelling anything).
 
 Your task
 ---------
-Write ``first_good_answer(llms, prompt, is_good=...)``:
+Write ``first_good_answer(llms, prompt, is_good=accept_any, *, stagger=0.0)``:
 
-1. Start ``llm.complete(prompt)`` for every model in ``llms``, all at the same time.
-2. As each call finishes, look at it: a call that raised, or an answer that ``is_good`` rejects,
-   does not count. Return the first answer that counts.
+1. Start ``llms[0].complete(prompt)`` at once. Start the next model's call when ``stagger``
+   seconds pass without a good answer, and also at once whenever a call fails (raises) or its
+   answer is rejected by ``is_good``. With ``stagger=0`` every call starts straight away.
+2. Return the first answer that ``is_good`` accepts, as soon as it arrives. Models after it
+   are never called.
 3. Before returning, cancel the calls still running, and wait for them to finish.
 4. If no call gives a good answer, raise ``NoGoodAnswer(errors)`` where ``errors`` lists the
    exceptions the failed calls raised (rejected answers are not errors).
-5. If the caller cancels ``first_good_answer`` itself (say, with a timeout), the calls it started
-   must be cancelled too.
+5. If the caller cancels ``first_good_answer`` itself (say, with ``asyncio.timeout``), the calls
+   it started are cancelled too, and the cancellation goes on to the caller: never swallow a
+   ``CancelledError``.
 """
 
 from __future__ import annotations
@@ -25,18 +32,6 @@ import asyncio
 from typing import Callable
 
 from course_utils.llm import Completion
-
-HINTS = [
-    "You need to react to whichever call finishes first, again and again, and keep the handles "
-    "of the others so you can cancel them. Tasks give you those handles.",
-    "asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED) returns (done, pending) as soon as "
-    "at least one task finishes. Loop until you find a good one or nothing is pending. Put the "
-    "cancelling in a `finally:` so it also runs on errors and on cancellation.",
-    "tasks = [asyncio.create_task(m.complete(prompt)) for m in llms]; try: pending = set(tasks); "
-    "while pending: done, pending = await asyncio.wait(pending, return_when=FIRST_COMPLETED); "
-    "for t in done: ...; raise NoGoodAnswer(errors) finally: for t in tasks: t.cancel(); "
-    "await asyncio.gather(*tasks, return_exceptions=True)",
-]
 
 
 class NoGoodAnswer(Exception):
@@ -52,6 +47,7 @@ def accept_any(completion: Completion) -> bool:
 
 
 async def first_good_answer(llms: list, prompt: str,
-                            is_good: Callable[[Completion], bool] = accept_any) -> Completion:
-    """Race ``llm.complete(prompt)`` across ``llms``; return the first good answer, cancel the rest."""
+                            is_good: Callable[[Completion], bool] = accept_any, *,
+                            stagger: float = 0.0) -> Completion:
+    """Ask ``llms`` one after another, ``stagger`` seconds apart; first good answer wins, the rest are cancelled."""
     raise NotImplementedError("ex05_first_good_answer.first_good_answer is not written yet: replace this line with your code. Need a nudge? hint('ex05_first_good_answer')")

@@ -1,4 +1,4 @@
-"""Lesson 02 · One research step of an agent: search in parallel, then ask the model.
+"""Lesson 02 (Why async) · One research step of an agent: search in parallel, then ask the model.
 
 An agent answers a question in two steps: it runs a few web searches, then asks the model
 with everything it found. The searches do not depend on each other, so they should run at the
@@ -13,8 +13,8 @@ Write ``research(question, queries, llm)``:
    where ``results`` holds one list of search results per query, in the order of ``queries``.
 3. Make exactly one call, ``await llm.complete(prompt)``, and return the answer's ``.text``.
 
-With three searches of ~0.5 course seconds and a model call of ~0.6, the whole step takes
-about 1.1 course seconds, not 2.1.
+With three searches of ~0.5 seconds and a model call of ~0.6, the whole step takes
+about 1.1 seconds, not 2.1.
 """
 
 from __future__ import annotations
@@ -22,15 +22,6 @@ from __future__ import annotations
 import asyncio
 
 from course_utils import tools
-
-HINTS = [
-    "There are two phases: the searches are independent of each other, but the model call needs "
-    "all of them. Run the first phase concurrently, then the second.",
-    "await asyncio.gather(*(tools.search_web(q) for q in queries)) gives you the list of results "
-    "per query, in order. Only after that line do you have everything build_prompt needs.",
-    "results = await asyncio.gather(*(tools.search_web(q) for q in queries)); "
-    "completion = await llm.complete(build_prompt(question, results)); return completion.text",
-]
 
 
 def build_prompt(question: str, results: list[list[dict]]) -> str:

@@ -1,4 +1,4 @@
-"""Lesson 03 · Be a good neighbour: CPU work that lets the event loop breathe.
+"""Lesson 03 (The event loop) · Be a good neighbour: CPU work that lets the event loop breathe.
 
 The event loop runs one thing at a time. A coroutine that computes for a long stretch without
 ever reaching an ``await`` freezes every other task: no tool call completes, no heartbeat
@@ -18,15 +18,6 @@ The tests run it next to other tasks and measure the loop's lag with
 from __future__ import annotations
 
 import asyncio
-
-HINTS = [
-    "A plain loop over range(2, limit) gives the right answer, but it never gives the event loop "
-    "a chance to run anything else. Where could you pause, briefly, without losing your place?",
-    "Inside the loop, every `every` numbers, do `await asyncio.sleep(0)`: it suspends the "
-    "coroutine for exactly one round of the event loop.",
-    "count = 0; for n in range(2, limit): count += is_prime(n); if n % every == 0: "
-    "await asyncio.sleep(0)  ... then return count",
-]
 
 
 def is_prime(n: int) -> bool:

@@ -1,4 +1,4 @@
-"""Lesson 04 · Fire-and-forget, done safely: a registry of background tasks.
+"""Lesson 04 (Coroutines and tasks) · Fire-and-forget, done safely: a registry of background tasks.
 
 ``asyncio.create_task(job())`` starts a job and returns at once, which is exactly what an agent
 wants for side work (logging a conversation, warming a cache). Three traps come with it:
@@ -27,18 +27,6 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any, Coroutine
-
-HINTS = [
-    "Keep the running tasks in a container the object owns (a set works well), and find a way "
-    "to be told when each task finishes, without having to await it.",
-    "task.add_done_callback(fn) calls fn(task) when the task finishes. In that callback, drop the "
-    "task from your set and, unless task.cancelled(), look at task.exception(): calling it "
-    "retrieves the error. wait() can loop `while self._tasks: await asyncio.wait(set(self._tasks))`.",
-    "spawn: task = asyncio.create_task(coro, name=name); self._tasks.add(task); "
-    "task.add_done_callback(self._finished); return task. _finished: self._tasks.discard(task); "
-    "if not task.cancelled() and task.exception() is not None: self.errors.append(task.exception()). "
-    "cancel_all: for t in self._tasks: t.cancel(); then await asyncio.gather(*tasks, return_exceptions=True).",
-]
 
 
 class BackgroundTasks:

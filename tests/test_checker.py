@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from course_utils import checker
+from course_utils import checker, feedback
 from course_utils.checker import check, hint
-from course_utils.exercises import EXERCISES_DIR, SOLUTIONS_DIR, fresh_stub, hints_of
+from course_utils.exercises import EXERCISES_DIR, SOLUTIONS_DIR, exercise_names, fresh_stub, hints_file, hints_of
+from course_utils.feedback import JARGON
 
-NAME = "ex06_rate_limit"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # test_mutations' learner_file
+
+NAME = "ex07_rate_limit"
 STUB_LINE = "raise NotImplementedError("
 
 
@@ -29,7 +35,8 @@ def learner_file(tmp_path, body: str, name: str = NAME):
 def secret_lines(name: str) -> list[str]:
     text = (SOLUTIONS_DIR / f"{name}.py").read_text()
     region = text[text.index("# BEGIN SOLUTION"):text.rindex("# END SOLUTION")]
-    return [line.strip() for line in region.splitlines()[1:] if len(line.strip()) > 20]
+    return [line.strip() for line in region.splitlines()[1:]
+            if len(line.strip()) > 20 and not line.strip().startswith("# ")]
 
 
 def assert_no_leak(result, name: str = NAME) -> None:
@@ -120,8 +127,8 @@ def test_missing_file_and_unknown_name(tmp_path):
     result = check(NAME, directory=tmp_path, show=False)
     assert not result.passed and any("reset" in n for n in result.notes)
     assert all("missing" in r.message for r in result.results)
-    unknown = check("ex06_rate_limt", show=False)
-    assert not unknown.passed and "Did you mean 'ex06_rate_limit'" in unknown.notes[0]
+    unknown = check("ex07_rate_limt", show=False)
+    assert not unknown.passed and "Did you mean 'ex07_rate_limit'" in unknown.notes[0]
 
 
 def test_hints_come_in_tiers(capsys):
@@ -135,7 +142,7 @@ def test_hints_come_in_tiers(capsys):
     assert "ask for 1 to 3" in hint(NAME, 9, show=False).text
     check(NAME, show=False)
     assert hint(1, show=False).text == hints[0], "hint(n) refers to the exercise last checked"
-    assert "Did you mean" in hint("ex06_rate_limitt", show=False).text
+    assert "Did you mean" in hint("ex07_rate_limitt", show=False).text
     hint(NAME)  # plain text outside Jupyter
     assert f"Hint 3 of 3 for {NAME}" in capsys.readouterr().out
 
@@ -147,8 +154,118 @@ def test_hints_are_read_without_running_code(tmp_path, monkeypatch):
     assert hint(NAME, 1, show=False).text == hints_of(NAME)[0]
 
 
-@pytest.mark.parametrize("name", ["ex07_retry", "ex08_pipeline"])
+@pytest.mark.parametrize("name", ["ex10_retry", "ex11_pipeline"])
 def test_no_leak_in_other_exercises(name):
     result = check(name, directory=EXERCISES_DIR, show=False)
     assert not result.passed
     assert_no_leak(result, name)
+
+
+# ----------------------------------------------------------------------------- plain words
+# The checker itself is tested: the message written for the most common mistake must reach the
+# learner through check(), in plain words.
+
+MUTATIONS = Path(__file__).resolve().parent.parent / "exercise_tests" / "mutations"
+
+
+def check_mutation(tmp_path, name: str, mutation: str):
+    """check() on a learner file made of the stub plus a mutation's code (as tests/test_mutations.py)."""
+    from test_mutations import learner_file as build
+
+    (tmp_path / f"{name}.py").write_bytes(build(name, MUTATIONS / name / f"{mutation}.py"))
+    return check(name, directory=tmp_path, show=False)
+
+
+def failed_messages(result) -> list[str]:
+    return [r.message for r in result.results if not r.passed]
+
+
+def assert_plain(result) -> None:
+    text = result.to_text() + result.to_html()
+    for word in JARGON:
+        assert word not in text, f"runner jargon {word!r} reaches the learner:\n{result.to_text()}"
+
+
+@pytest.mark.parametrize("name, mutation, words", [
+    ("ex02_student_report", "wrong_swallows_errors", "Expected an UnknownStudent error for the unknown student id"),
+    ("ex02_student_report", "wrong_each_students_calls_in_sequence",
+     "each student's own three tool calls ran one after the other"),
+    ("ex06_tool_calls", "wrong_plain_gather", "an ExceptionGroup was expected"),
+    ("ex16_single_flight", "wrong_no_shield", "asyncio.shield"),
+])
+def test_the_common_mistake_gets_its_own_message(tmp_path, name, mutation, words):
+    result = check_mutation(tmp_path, name, mutation)
+    assert not result.passed
+    assert any(words in m for m in failed_messages(result)), result.to_text()
+    assert not any(m.startswith("Your code raised CancelledError") for m in failed_messages(result)), result.to_text()
+    assert_plain(result)
+
+
+def _raise(exc: BaseException) -> BaseException:
+    try:
+        raise exc
+    except BaseException as error:
+        return error
+
+
+def test_did_not_raise_becomes_a_sentence():
+    with pytest.raises(pytest.fail.Exception) as info:
+        with pytest.raises(KeyError):
+            pass
+    message = feedback.message_for(info.value)
+    assert message.startswith("Expected a KeyError to be raised here, but your code returned normally"), message
+    assert not any(word in message for word in JARGON), message
+
+
+def test_did_not_raise_with_several_kinds():
+    text = feedback.plain("DID NOT RAISE (<class 'course_utils.tools.ToolError'>, <class 'ExceptionGroup'>)")
+    assert text.startswith("Expected a ToolError or ExceptionGroup to be raised here"), text
+
+
+def test_rewritten_asserts_keep_only_the_authors_sentence():
+    error = AssertionError("The store holds 10.\nassert 10 == 100\n +  where 10 = store.value")
+    assert feedback.message_for(error) == "The store holds 10."
+    bare = AssertionError("assert 10 == 100")
+    assert feedback.message_for(bare, "Adds accumulate.") == "This check failed: Adds accumulate."
+
+
+def test_cancelled_error_and_groups_are_explained():
+    message = feedback.message_for(_raise(asyncio.CancelledError()))
+    assert "CancelledError" in message and "shield" in message and "Your code raised" not in message
+    group = _raise(ExceptionGroup("tools", [ValueError("bad city")]))
+    assert feedback.message_for(group) == "Your code raised ValueError: bad city (inside an ExceptionGroup)."
+
+
+def test_time_limit_message_needs_no_import_of_the_plugin():
+    class TestTimeLimit(SystemExit):
+        seconds, where = 2.0, "ex07_rate_limit.py line 3: `while True:`"
+
+    message = feedback.message_for(TestTimeLimit())
+    assert message.startswith("Your code took longer than 2 s") and "line 3" in message
+
+
+def test_sandbox_plugin_uses_the_feedback_module():
+    from course_utils import sandbox_plugin
+
+    assert sandbox_plugin.message_for is feedback.message_for
+
+
+# ----------------------------------------------------------------------------- hints outside the file
+
+
+@pytest.mark.parametrize("name", exercise_names())
+def test_hints_live_outside_the_learners_file(name):
+    stub = (EXERCISES_DIR / f"{name}.py").read_text(encoding="utf-8")
+    hints = hints_of(name)
+    assert "HINTS" not in stub and not any(h[:40] in stub for h in hints), f"{name}: hints in the stub"
+    assert hints_file(name).is_file() and hints_file(name).parent.name == "hints"
+
+
+@pytest.mark.parametrize("name", exercise_names())
+def test_only_the_last_hint_comes_close_to_the_answer(name):
+    """The hints before the last quote at most half of the solution's lines (an API call such as
+    `await asyncio.sleep(0)` may be named early; the near-code tier is the last one)."""
+    early = " ".join(hints_of(name)[:-1])
+    lines = [line for line in secret_lines(name) if len(line) > 20]
+    quoted = [line for line in lines if line in early]
+    assert len(quoted) <= len(lines) / 2, f"{name}: the early hints give away {quoted}"

@@ -15,7 +15,9 @@ from course_utils.exercises import (EXERCISES_DIR, SOLUTIONS_DIR, ExerciseError,
                                     ExerciseMissing, exercise_names, make_stub, registry, test_files_for)
 
 NAMES = exercise_names()
-MY_LESSONS = range(2, 9)
+#: The final plan (PLAN.md): exercises per lesson.
+PLANNED = {2: 2, 3: 2, 4: 2, 5: 1, 6: 1, 7: 1, 8: 1, 9: 1, 10: 2, 11: 2, 12: 2, 13: 2, 14: 2, 15: 1,
+           16: 1, 17: 2, 18: 1, 19: 1, 20: 2}
 
 
 def test_exercises_dir_is_up_to_date():
@@ -26,22 +28,30 @@ def test_exercises_dir_is_up_to_date():
 
 def test_registry_covers_the_lessons():
     reg = registry()
-    for lesson in MY_LESSONS:
-        assert len(reg.get(lesson, [])) >= 2, f"lesson {lesson:02d} needs at least two exercises"
+    counts = {lesson: len(names) for lesson, names in reg.items()}
+    assert counts == PLANNED, f"exercises per lesson differ from the plan: {counts}"
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_conventions(name):
-    """Docstring, tiered HINTS, at least one solution region, a test file, and a stub that imports."""
+    """Docstring, tiered hints outside the learner's file, a solution region, a test file, a stub
+    that imports and holds no hints."""
     source = (SOLUTIONS_DIR / f"{name}.py").read_text(encoding="utf-8")
     tree = ast.parse(source)
-    assert ast.get_docstring(tree), f"{name}: the module docstring states the task"
+    doc = ast.get_docstring(tree)
+    assert doc, f"{name}: the module docstring states the task"
+    lesson = exercises.lesson_of(name)
+    assert doc.startswith(f"Lesson {lesson:02d} ("), f"{name}: the docstring starts 'Lesson {lesson:02d} (title) · ...'"
+    assert "Your task" in doc, f"{name}: the docstring has a 'Your task' section"
     hints = exercises.hints_of(name)
-    assert 2 <= len(hints) <= 5, f"{name}: HINTS should be tiered: nudge, approach, near-code"
+    assert 2 <= len(hints) <= 5, f"{name}: hints should be tiered: nudge, approach, near-code"
+    assert exercises.hints_file(name).parent != EXERCISES_DIR
     assert test_files_for(name), f"{name}: no exercise_tests/test_{name}.py"
     stub = load_stub(name)
-    assert stub.HINTS == hints
+    assert not hasattr(stub, "HINTS"), f"{name}: the learner's file must not hold the hints"
     text = (EXERCISES_DIR / f"{name}.py").read_text(encoding="utf-8")
+    assert "course_utils.clock" not in source and "from course_utils import clock" not in source, (
+        f"{name}: learners write plain asyncio; the course clock stays below their code")
     assert "# BEGIN SOLUTION" not in text and "# END SOLUTION" not in text
     assert f"hint('{name}')" in text
 
@@ -53,8 +63,6 @@ def load_stub(name: str):
 # ----------------------------------------------------------------------------- the generator
 
 SAMPLE = '''"""Task."""
-
-HINTS = ["one", "two"]
 
 
 class Pool:
@@ -85,7 +93,7 @@ def test_make_stub_replaces_regions_keeping_indentation():
     assert ("        raise NotImplementedError(\"ex99_sample.Pool.__init__ is not written yet: replace this "
             "line with your code. Need a nudge? hint('ex99_sample')\")") in stub
     assert "ex99_sample.Pool.run is not written yet" in stub
-    assert '"""Run it."""' in stub and 'HINTS = ["one", "two"]' in stub
+    assert '"""Run it."""' in stub and "HINTS" not in stub
     namespace: dict = {}
     exec(compile(stub, "stub", "exec"), namespace)
     import inspect
@@ -93,12 +101,12 @@ def test_make_stub_replaces_regions_keeping_indentation():
 
 
 @pytest.mark.parametrize("bad, message", [
-    ('"""T."""\nHINTS = ["a", "b"]\ndef f():\n    # BEGIN SOLUTION\n    return 1\n', "never closed"),
-    ('"""T."""\nHINTS = ["a", "b"]\ndef f():\n    # BEGIN SOLUTION\n    return 1\n  # END SOLUTION\n', "indented"),
-    ('"""T."""\nHINTS = ["a", "b"]\n# BEGIN SOLUTION\nx = 1\n# END SOLUTION\n', "inside a function"),
-    ('"""T."""\ndef f():\n    # BEGIN SOLUTION\n    return 1\n    # END SOLUTION\n', "HINTS"),
-    ('HINTS = ["a", "b"]\ndef f():\n    # BEGIN SOLUTION\n    return 1\n    # END SOLUTION\n', "docstring"),
-    ('"""T."""\nHINTS = ["a", "b"]\ndef f():\n    return 1\n', "no # BEGIN SOLUTION"),
+    ('"""T."""\ndef f():\n    # BEGIN SOLUTION\n    return 1\n', "never closed"),
+    ('"""T."""\ndef f():\n    # BEGIN SOLUTION\n    return 1\n  # END SOLUTION\n', "indented"),
+    ('"""T."""\n# BEGIN SOLUTION\nx = 1\n# END SOLUTION\n', "inside a function"),
+    ('"""T."""\nHINTS = ["a", "b"]\ndef f():\n    # BEGIN SOLUTION\n    return 1\n    # END SOLUTION\n', "course_utils/hints"),
+    ('def f():\n    # BEGIN SOLUTION\n    return 1\n    # END SOLUTION\n', "docstring"),
+    ('"""T."""\ndef f():\n    return 1\n', "no # BEGIN SOLUTION"),
 ])
 def test_make_stub_rejects_broken_solutions(bad, message):
     with pytest.raises(ExerciseError, match=message):
@@ -137,7 +145,7 @@ def test_load_gives_friendly_errors(tmp_path):
 
 
 def test_reset_backs_up_and_touches_nothing_else(tmp_path):
-    name, other = "ex06_rate_limit", "ex07_retry"
+    name, other = "ex07_rate_limit", "ex10_retry"
     (tmp_path / f"{name}.py").write_text("# my attempt\n")
     (tmp_path / f"{other}.py").write_text("# my other work\n")
     (tmp_path / "notes.txt").write_text("keep me")
@@ -217,3 +225,12 @@ def solution_lines() -> set[str]:
             elif inside and len(text) >= 24 and not text.startswith(("#", "return", '"""')):
                 lines.add(text)
     return lines
+
+
+def test_stub_messages_are_plain_words(runs):
+    """What a learner reads on an unwritten exercise carries no test-runner jargon."""
+    from course_utils.feedback import JARGON
+
+    _, _, stubs = runs
+    jargon = [(t.nodeid, word) for t in stubs.tests for word in JARGON if word in t.message]
+    assert not jargon, f"runner jargon in a learner-facing message: {jargon[:3]}"

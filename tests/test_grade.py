@@ -16,7 +16,7 @@ import pytest
 from course_utils import grade
 from course_utils.exercises import SOLUTIONS_DIR, fresh_stub
 
-EXERCISES = ["ex02_student_report", "ex06_rate_limit", "ex07_retry"]
+EXERCISES = ["ex02_student_report", "ex07_rate_limit", "ex10_retry"]
 STUB_LINE = "raise NotImplementedError("
 
 
@@ -60,24 +60,24 @@ def graded(tmp_path_factory):
 
     write(subs / "alice", correct)
     write(subs / "bob", {"ex02_student_report": solution("ex02_student_report"),
-                         "ex06_rate_limit": fresh_stub("ex06_rate_limit"),
-                         "ex07_retry": with_body("ex07_retry", "return await llm.complete(prompt)")})
-    write(subs / "carol", {**correct, "ex06_rate_limit": solution("ex06_rate_limit") + "\ndef broken(:\n"})
+                         "ex07_rate_limit": fresh_stub("ex07_rate_limit"),
+                         "ex10_retry": with_body("ex10_retry", "return await llm.complete(prompt)")})
+    write(subs / "carol", {**correct, "ex07_rate_limit": solution("ex07_rate_limit") + "\ndef broken(:\n"})
     write(subs / "dave", {**correct,
                           "ex02_student_report": "import sys\nsys.exit(0)\n",
-                          "ex06_rate_limit": with_body("ex06_rate_limit", "import os\nos._exit(3)")})
-    write(subs / "erin", {**correct, "ex06_rate_limit": with_body("ex06_rate_limit", "while True:\n    pass")})
+                          "ex07_rate_limit": with_body("ex07_rate_limit", "import os\nos._exit(3)")})
+    write(subs / "erin", {**correct, "ex07_rate_limit": with_body("ex07_rate_limit", "while True:\n    pass")})
     write(subs / "frank", {**correct, "ex02_student_report": with_body(
         "ex02_student_report", "while True:\n    print('spam ' * 2000)")})
-    write(subs / "grace", {**correct, "ex07_retry": with_body(
-        "ex07_retry", "hog = []\nwhile True:\n    hog.append(bytes(256 * 1024 * 1024))")})
+    write(subs / "grace", {**correct, "ex10_retry": with_body(
+        "ex10_retry", "hog = []\nwhile True:\n    hog.append(bytes(256 * 1024 * 1024))")})
     # A learner's own conftest and tests try to force passes and write outside: never even copied.
     write(subs / "ivan", {n: fresh_stub(n) for n in EXERCISES})
     (subs / "ivan" / "conftest.py").write_text(
         f"import pathlib, pytest\npathlib.Path({str(outside / 'ivan')!r}).write_text('pwned')\n"
         "@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n"
         "    rep = (yield).get_result()\n    rep.outcome = 'passed'\n")
-    (subs / "ivan" / "test_ex06_rate_limit.py").write_text("def test_free_points():\n    pass\n")
+    (subs / "ivan" / "test_ex07_rate_limit.py").write_text("def test_free_points():\n    pass\n")
     # Code that plants a conftest in the sandbox and crashes, hoping the restart loads it.
     plant = (
         "import os, pathlib\n"
@@ -88,8 +88,8 @@ def graded(tmp_path_factory):
         "    try:\n        target.write_text(hook)\n    except OSError:\n        pass\n"
         f"try:\n    pathlib.Path({str(outside / 'mallory')!r}).write_text('pwned')\nexcept OSError:\n    pass\n"
         "os._exit(0)\n")
-    write(subs / "mallory", {"ex02_student_report": plant, "ex06_rate_limit": fresh_stub("ex06_rate_limit"),
-                             "ex07_retry": fresh_stub("ex07_retry")})
+    write(subs / "mallory", {"ex02_student_report": plant, "ex07_rate_limit": fresh_stub("ex07_rate_limit"),
+                             "ex10_retry": fresh_stub("ex10_retry")})
     # A symlink to the course's solution is not a submission.
     (subs / "kim").mkdir()
     os.symlink(SOLUTIONS_DIR / "ex02_student_report.py", subs / "kim" / "ex02_student_report.py")
@@ -98,16 +98,16 @@ def graded(tmp_path_factory):
         zf.writestr("heidi/exercises/ex02_student_report.py", solution("ex02_student_report"))
         zf.writestr("../../evil_heidi.py", "print('escaped')")
         zf.writestr("/tmp/evil_heidi_abs.py", "print('escaped')")
-        zf.writestr("ex07_retry.py", b"#" * (20 * 1024 * 1024))
-        link = zipfile.ZipInfo("ex06_rate_limit.py")
+        zf.writestr("ex10_retry.py", b"#" * (20 * 1024 * 1024))
+        link = zipfile.ZipInfo("ex07_rate_limit.py")
         link.external_attr = (0o120777 << 16)
-        zf.writestr(link, str(SOLUTIONS_DIR / "ex06_rate_limit.py"))
+        zf.writestr(link, str(SOLUTIONS_DIR / "ex07_rate_limit.py"))
     (subs / "notazip.zip").write_bytes(b"this is not a zip")
     write(subs / "=HYPERLINK(1)", {"ex02_student_report": solution("ex02_student_report")})
     before = snapshot(subs)
     hidden = base / "hidden_tests"      # an instructor's extra tests, kept out of the repo
     hidden.mkdir()
-    (hidden / "test_ex06_rate_limit_hidden.py").write_text(
+    (hidden / "test_ex07_rate_limit_hidden.py").write_text(
         "from _helpers import FakeLLM\n\n"
         "async def test_no_prompts(ex):\n"
         "    \"\"\"No prompts: no calls, an empty list.\"\"\"\n"
@@ -153,28 +153,28 @@ def test_gradebook_shape(graded):
 def test_correct_and_partial(graded):
     assert scores(graded, "alice") == {n: 1.0 for n in EXERCISES}
     bob = scores(graded, "bob")
-    assert bob["ex02_student_report"] == 1.0 and bob["ex06_rate_limit"] == 0.0
-    assert 0.0 < bob["ex07_retry"] < 1.0, "a no-retry version passes some checks, not all"
-    assert "not written yet" in messages(graded, "bob", "ex06_rate_limit")
+    assert bob["ex02_student_report"] == 1.0 and bob["ex07_rate_limit"] == 0.0
+    assert 0.0 < bob["ex10_retry"] < 1.0, "a no-retry version passes some checks, not all"
+    assert "not written yet" in messages(graded, "bob", "ex07_rate_limit")
 
 
 def test_each_breakage_costs_only_what_it_broke(graded):
     cases = {
-        "carol": ("ex06_rate_limit", "syntax error"),
+        "carol": ("ex07_rate_limit", "syntax error"),
         "dave": ("ex02_student_report", "sys.exit"),
-        "erin": ("ex06_rate_limit", "took longer than 2 s"),
+        "erin": ("ex07_rate_limit", "took longer than 2 s"),
         "frank": ("ex02_student_report", "too much output"),
-        "grace": ("ex07_retry", "out of memory"),
+        "grace": ("ex10_retry", "out of memory"),
     }
     for learner, (broken, reason) in cases.items():
         got = scores(graded, learner)
         assert got[broken] == 0.0, (learner, got)
         assert reason in messages(graded, learner, broken), (learner, messages(graded, learner, broken))
-        others = [n for n in EXERCISES if n != broken and not (learner == "dave" and n == "ex06_rate_limit")]
+        others = [n for n in EXERCISES if n != broken and not (learner == "dave" and n == "ex07_rate_limit")]
         assert all(got[n] == 1.0 for n in others), (learner, got)
     dave = scores(graded, "dave")
-    assert dave["ex06_rate_limit"] == 0.0 and dave["ex07_retry"] == 1.0, "grading went on after os._exit"
-    assert "exited" in messages(graded, "dave", "ex06_rate_limit")
+    assert dave["ex07_rate_limit"] == 0.0 and dave["ex10_retry"] == 1.0, "grading went on after os._exit"
+    assert "exited" in messages(graded, "dave", "ex07_rate_limit")
 
 
 def test_cheats_are_ineffective(graded):
@@ -190,7 +190,7 @@ def test_cheats_are_ineffective(graded):
 def test_zip_guards(graded):
     heidi = graded["json"]["heidi"]
     assert heidi["scores"]["ex02_student_report"] == 1.0, "a nested exercises/ folder in a zip is found"
-    assert heidi["scores"]["ex06_rate_limit"] == 0.0 and heidi["scores"]["ex07_retry"] == 0.0
+    assert heidi["scores"]["ex07_rate_limit"] == 0.0 and heidi["scores"]["ex10_retry"] == 0.0
     notes = " ".join(heidi["notes"])
     assert "unsafe path" in notes and "link in zip" in notes and "larger than" in notes
     for place in (graded["base"], graded["subs"], graded["subs"].parent.parent, Path("/tmp")):
@@ -204,7 +204,7 @@ def test_hidden_tests_count(graded):
         return [t for t in graded["json"][learner]["tests"] if t["test"].startswith("hidden: ")]
     assert [(t["test"], t["outcome"]) for t in hidden("alice")] == [("hidden: test_no_prompts", "passed")]
     assert [t["outcome"] for t in hidden("bob")] == ["failed"]
-    assert graded["rows"]["alice"]["ex06_rate_limit"] == "1.00"
+    assert graded["rows"]["alice"]["ex07_rate_limit"] == "1.00"
 
 
 def test_report_has_every_test_with_a_reason(graded):

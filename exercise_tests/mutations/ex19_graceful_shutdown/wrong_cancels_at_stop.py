@@ -1,0 +1,25 @@
+# MUTATION: cancels the workers as soon as stop is set, dropping queued and half-done items
+# EXPECT: drain the queue
+# EXPECT: release only idle workers
+async def run_pool(queue, handle, stop, workers=3):
+    counts = {"handled": 0, "failed": 0}
+
+    async def worker():
+        while True:
+            item = await queue.get()
+            try:
+                await handle(item)
+                counts["handled"] += 1
+            except Exception:
+                counts["failed"] += 1
+            finally:
+                queue.task_done()
+
+    tasks = [asyncio.create_task(worker()) for _ in range(workers)]
+    try:
+        await stop.wait()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    return counts

@@ -1,0 +1,31 @@
+# MUTATION: counts the answer in the generator's finally block, which also runs on a disconnect
+# EXPECT: not in a finally block
+def make_app(answer):
+    app = FastAPI()
+    counts = {"answered": 0, "failed": 0}
+
+    @app.post("/ask")
+    async def ask(body: Ask):
+        tokens = answer(body.question)
+        try:
+            first = await anext(tokens)
+        except LLMError as error:
+            counts["failed"] += 1
+            raise HTTPException(status_code=error.status_code, detail=str(error)) from None
+
+        async def rest():
+            try:
+                yield first
+                async for token in tokens:
+                    yield token
+            finally:
+                counts["answered"] += 1
+                await tokens.aclose()
+
+        return StreamingResponse(rest(), media_type="text/plain")
+
+    @app.get("/metrics")
+    async def metrics():
+        return dict(counts)
+
+    return app

@@ -1,0 +1,35 @@
+"""Lesson 14 (Sync meets async) · Run a blocking function over many inputs without blocking the loop.
+
+Your agent must call a blocking SDK (a sync database driver, a sync HTTP client) for dozens of
+inputs. Called directly inside ``async def`` it freezes every task; ``asyncio.to_thread`` moves
+it to a thread, but the loop's default pool has only ``min(32, os.cpu_count() + 4)`` threads.
+
+Your task
+---------
+Write ``gather_blocking(fn, args, max_threads)``:
+
+* call the blocking ``fn(arg)`` for every ``arg`` in ``args``, never on the event loop's thread;
+* run up to ``max_threads`` calls at the same time -- also when ``max_threads`` is larger than
+  the default pool -- and never more;
+* return the results in the order of ``args``; if a call raises, the error reaches the caller;
+* do not wait for leftover threads in a way that blocks the loop (no ``pool.shutdown(wait=True)``
+  from async code, which is what ``with ThreadPoolExecutor(...)`` does on exit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Iterable
+
+
+async def gather_blocking(fn: Callable[[Any], Any], args: Iterable[Any], max_threads: int) -> list[Any]:
+    """``[fn(a) for a in args]``, computed in up to ``max_threads`` threads, without blocking."""
+    # BEGIN SOLUTION
+    loop = asyncio.get_running_loop()
+    pool = ThreadPoolExecutor(max_workers=max_threads, thread_name_prefix="gather-blocking")
+    try:
+        return list(await asyncio.gather(*(loop.run_in_executor(pool, fn, arg) for arg in args)))
+    finally:
+        pool.shutdown(wait=False)
+    # END SOLUTION

@@ -8,6 +8,11 @@ Prints a few readable lines, then one JSON object as the last line:
   stream_1000_errors  failed streams among 1,000 concurrent streaming clients (== 0)
   cpu_ratio           the same comparison in server CPU time per request (Linux only): it does
                       not move when other programs compete for the CPU
+  tool_rps_ratio      the same as rps_ratio for an agent's tool-call round trip: half the requests
+                      carry tools and get tool calls back, half carry the tool results and get
+                      the final answer (>= 0.5)
+  tool_round_trip_ms  median wall milliseconds of one whole round trip with the openai SDK
+                      (tools -> tool calls -> results -> answer; two requests), sim-instant
 Both servers run as subprocesses on 127.0.0.1; nothing else is contacted.
 
 The throughput client is a small keep-alive HTTP/1.1 client on raw asyncio streams: on a
@@ -178,6 +183,58 @@ def _new_loop() -> asyncio.AbstractEventLoop:
         return asyncio.new_event_loop()
 
 
+# ----------------------------------------------------------------------------- tool calls
+
+WEATHER_TOOL = {"type": "function", "function": {
+    "name": "get_weather", "description": "Get the current weather for a city",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
+                   "required": ["city"], "additionalProperties": False}}}
+CITIES = ["Oslo", "Lima", "Paris", "Rome", "Tokyo", "Cairo", "Quito", "Perth"]
+
+
+def tool_bodies(n: int = 64) -> list[bytes]:
+    """An agent's two requests per round trip: the question with tools, then the results."""
+    bodies = []
+    for i in range(n // 2):
+        question = [{"role": "user", "content": f"What is the weather in {CITIES[i % len(CITIES)]}?"}]
+        bodies.append(json.dumps({"model": INSTANT_MODEL, "messages": question,
+                                  "tools": [WEATHER_TOOL]}).encode())
+        call = {"id": f"call_{i:024d}", "type": "function", "function": {
+            "name": "get_weather", "arguments": json.dumps({"city": CITIES[i % len(CITIES)]})}}
+        follow_up = question + [{"role": "assistant", "content": None, "tool_calls": [call]},
+                                {"role": "tool", "tool_call_id": call["id"], "content": "sunny, 21 C"}]
+        bodies.append(json.dumps({"model": INSTANT_MODEL, "messages": follow_up,
+                                  "tools": [WEATHER_TOOL]}).encode())
+    return bodies
+
+
+async def tool_round_trips(base_url: str, n: int = 200) -> tuple[float, int]:
+    """Median wall ms of a round trip through the openai SDK, and how many went wrong."""
+    import openai
+
+    wrong = 0
+    times = []
+    async with openai.AsyncOpenAI(base_url=base_url, api_key="bench", max_retries=0) as client:
+        for i in range(n):
+            start = time.perf_counter()
+            messages = [{"role": "user", "content": f"What is the weather in {CITIES[i % len(CITIES)]}?"}]
+            first = await client.chat.completions.create(model=INSTANT_MODEL, messages=messages,
+                                                         tools=[WEATHER_TOOL])
+            message = first.choices[0].message
+            if first.choices[0].finish_reason != "tool_calls" or not message.tool_calls:
+                wrong += 1
+                continue
+            messages.append(message.model_dump(exclude_none=True))
+            for c in message.tool_calls:
+                messages.append({"role": "tool", "tool_call_id": c.id, "content": "sunny, 21 C"})
+            final = await client.chat.completions.create(model=INSTANT_MODEL, messages=messages,
+                                                         tools=[WEATHER_TOOL])
+            times.append(time.perf_counter() - start)
+            if final.choices[0].finish_reason != "stop" or "sunny, 21 C" not in (final.choices[0].message.content or ""):
+                wrong += 1
+    return statistics.median(times[n // 10:]) * 1000, wrong  # the first tenth warms up
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -194,6 +251,8 @@ def main() -> int:
     loop = _new_loop()
     course_rps: list[float] = []
     bare_rps: list[float] = []
+    tool_rps: list[float] = []
+    tools = tool_bodies()
     bad = 0
     try:
         course_url, bare_url = course.start(), bare.start()
@@ -212,10 +271,19 @@ def main() -> int:
                     cpu_bare += used / max(answered, 1)
                 out.append(rps)
                 bad += wrong
+            # The agent's round trip, right after the pair: compared with the same bare figure.
+            rps, wrong, _ = loop.run_until_complete(measure_rps(course_url, tools))
+            tool_rps.append(rps)
+            bad += wrong
         ratios = [c / b for c, b in zip(course_rps, bare_rps) if b]
+        tool_ratios = [c / b for c, b in zip(tool_rps, bare_rps) if b]
+        round_trip_ms, wrong_trips = loop.run_until_complete(tool_round_trips(course_url))
         print(f"course server (sim-instant): {statistics.median(course_rps):8.0f} completions/s")
         print(f"bare Starlette endpoint:     {statistics.median(bare_rps):8.0f} requests/s")
         print(f"paired ratios: {', '.join(f'{r:.2f}' for r in ratios)}")
+        print(f"tool-call round trips (tools, then results): {statistics.median(tool_rps):8.0f} "
+              f"requests/s, ratio {statistics.median(tool_ratios):.2f}; one whole round trip with "
+              f"the openai SDK: {round_trip_ms:.2f} ms median ({wrong_trips} wrong)")
         cpu_ratio = cpu_bare / cpu_course if cpu_course > 0 else None
         if cpu_ratio is not None:  # the same comparison in server CPU per request: less noisy
             print(f"server CPU per request: course {cpu_course / ROUNDS * 1e6:.0f} us, "
@@ -244,6 +312,9 @@ def main() -> int:
         "course_rps": round(statistics.median(course_rps)),
         "bare_rps": round(statistics.median(bare_rps)),
         "cpu_ratio": round(cpu_ratio, 3) if cpu_ratio else None,
+        "tool_rps_ratio": round(statistics.median(tool_ratios), 3) if tool_ratios else 0.0,
+        "tool_round_trip_ms": round(round_trip_ms, 2),
+        "tool_round_trip_wrong": wrong_trips,
         "non_200_answers": bad,
         "stream_1000_wall_s": round(wall, 2),
         "connections": CONNECTIONS,

@@ -18,7 +18,8 @@ _EXPORTS = {
     "time_scale": "clock", "now": "clock", "sleep": "clock", "sleep_blocking": "clock",
     "Stopwatch": "clock",
     "SimulatedLLM": "llm", "SimulatedLLMSync": "llm", "Completion": "llm", "TokenStream": "llm",
-    "LLMEngine": "llm",
+    "LLMEngine": "llm", "ToolCall": "llm",
+    "ToolCalls": "scripting", "Reply": "scripting", "call": "scripting",
     "FaultPlan": "faults", "LLMError": "faults", "RateLimitError": "faults",
     "ServerError": "faults", "StreamInterrupted": "faults", "BadRequestError": "faults",
     "RateLimits": "ratelimit", "TokenBucket": "ratelimit",
@@ -29,14 +30,15 @@ _EXPORTS = {
     "compare": "comparison", "compare_many": "comparison", "Comparison": "comparison",
     "doctor": "health",
     "check": "checker", "hint": "checker",
-    "connect": "provider", "connect_sync": "provider",
+    "connect": "provider", "connect_sync": "provider", "openai_client": "inprocess",
     "serve": "serving", "serve_async": "serving",
     "LiveText": "live", "NetworkDistance": "network",
     "serve_app": "background", "cancel_and_wait": "background", "BackgroundServer": "background",
     "quiz": "quizzes", "MultipleChoice": "quizzes", "ShortAnswer": "quizzes",
 }
 _SUBMODULES = {"coursetime", "background", "live", "network", "serving", "provider", "health", "comparison", "tools", "sync_tools", "records", "plots", "quizzes", "clock", "config", "llm", "tracing",
-               "lag", "faults", "ratelimit", "metrics", "presets", "textgen", "seeding"}
+               "lag", "faults", "ratelimit", "metrics", "presets", "textgen", "seeding",
+               "toolpolicy", "scripting", "schema_instances", "outcomes", "inprocess"}
 
 __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES)
 

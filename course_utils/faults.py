@@ -60,10 +60,19 @@ class StreamInterrupted(LLMError):
 
 
 class BadRequestError(LLMError):
-    """HTTP 400: the request itself is wrong; retrying will not help."""
+    """HTTP 400: the request itself is wrong; retrying will not help.
+
+    ``param`` names the offending request field and ``code`` is OpenAI's error code, when known.
+    """
 
     status_code = 400
     retryable = False
+
+    def __init__(self, message: str, *, request_id: str | None = None, param: str | None = None,
+                 code: str | None = None) -> None:
+        super().__init__(message, request_id=request_id)
+        self.param = param
+        self.code = code
 
 
 @dataclass

@@ -21,6 +21,7 @@ the request and its headers).
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from typing import Any, AsyncIterator, Iterator, Mapping
@@ -29,8 +30,9 @@ from urllib.parse import urlsplit, urlunsplit
 from . import clock
 from .config import api_key, settings
 from .faults import BadRequestError, LLMError, RateLimitError, ServerError, StreamInterrupted
-from .llm import (Completion, Prompt, SimulatedLLM, SimulatedLLMSync, TokenStream, check_max_tokens,
-                  normalize_messages, prompt_token_count, record_failure)
+from .llm import (_PLAN_OPTIONS, Completion, Prompt, SimulatedLLM, SimulatedLLMSync, TokenStream,
+                  ToolCall, ToolCallDelta, check_max_tokens, normalize_messages, prompt_token_count,
+                  read_response_format, record_failure)
 from .metrics import Metrics
 from .textgen import count_tokens
 
@@ -161,10 +163,15 @@ class _RealBase:
         return self._seed
 
     def _request(self, prompt: Prompt, system: str | None, model: str | None,
-                 max_tokens: int | None) -> tuple[dict[str, Any], int]:
+                 max_tokens: int | None, **agent_options: Any) -> tuple[dict[str, Any], int]:
         try:
+            unknown = set(agent_options) - _PLAN_OPTIONS
+            if unknown:
+                raise TypeError(f"unexpected keyword argument {sorted(unknown)[0]!r}; accepted: "
+                                f"{', '.join(sorted(_PLAN_OPTIONS))}")
             messages = normalize_messages(prompt, system)
             check_max_tokens(max_tokens)
+            read_response_format(agent_options.get("response_format"))
         except BadRequestError as error:
             # Refused before it left: counted like the simulator counts its refusals.
             record_failure(self.usage, error, 0.0)
@@ -172,6 +179,9 @@ class _RealBase:
         request: dict[str, Any] = {"model": model or self._model, "messages": messages}
         if max_tokens is not None:
             request["max_tokens"] = max_tokens
+        # tools, tool_choice, parallel_tool_calls, response_format, stop: passed on as given
+        # (the same OpenAI shapes the simulator reads), so agent code works against both.
+        request.update({k: v for k, v in agent_options.items() if v is not None})
         return request, prompt_token_count(messages)
 
     def _record_answer(self, usage: Any, prompt_tokens: int, text: str, latency: float) -> tuple[int, int]:
@@ -181,15 +191,19 @@ class _RealBase:
         self.usage.record(latency, prompt_tokens=prompt, completion_tokens=produced)
         return prompt, produced
 
-    def _completion(self, response: Any, prompt_tokens: int, latency: float) -> Completion:
+    def _completion(self, response: Any, prompt_tokens: int, latency: float,
+                    json_output: bool = False) -> Completion:
         choice = response.choices[0]
         text = (choice.message.content or "").strip()  # the simulator's texts are stripped too
         prompt, produced = self._record_answer(getattr(response, "usage", None), prompt_tokens,
                                                text, latency)
+        calls = tuple(ToolCall(c.id, c.function.name, c.function.arguments or "")
+                      for c in (choice.message.tool_calls or ()) if getattr(c, "function", None))
         return Completion(text=text, model=response.model or self._model, prompt_tokens=prompt,
                           completion_tokens=produced,
                           request_id=getattr(response, "_request_id", None) or response.id,
-                          latency=latency, finish_reason=choice.finish_reason or "stop")
+                          latency=latency, finish_reason=choice.finish_reason or "stop",
+                          tool_calls=calls, parsed=_json_or_none(text) if json_output else None)
 
     def _fail(self, error: BaseException, start: float, prompt_tokens: int,
               tokens_received: int | None = None) -> BaseException:
@@ -215,20 +229,22 @@ class OpenAICompatibleLLM(_RealBase):
         self._client = openai.AsyncOpenAI(api_key=api_key() or NO_KEY, **self._client_options)
 
     async def complete(self, prompt: Prompt, *, system: str | None = None, model: str | None = None,
-                       max_tokens: int | None = None) -> Completion:
+                       max_tokens: int | None = None, **agent_options: Any) -> Completion:
         """Answer a prompt (a string or chat messages) in one piece."""
-        request, prompt_tokens = self._request(prompt, system, model, max_tokens)
+        request, prompt_tokens = self._request(prompt, system, model, max_tokens, **agent_options)
         start = clock.now()
         try:
             response = await self._client.chat.completions.create(**request)
         except Exception as error:
             raise self._fail(error, start, prompt_tokens) from None  # no chain: it holds the request
-        return self._completion(response, prompt_tokens, clock.now() - start)
+        return self._completion(response, prompt_tokens, clock.now() - start,
+                                json_output=bool(agent_options.get("response_format")))
 
     def stream(self, prompt: Prompt, *, system: str | None = None, model: str | None = None,
-               max_tokens: int | None = None) -> "RealTokenStream":
+               max_tokens: int | None = None, **agent_options: Any) -> "RealTokenStream":
         """Answer token by token: ``async for token in llm.stream(prompt): ...``."""
-        return RealTokenStream(self, prompt, system=system, model=model, max_tokens=max_tokens)
+        return RealTokenStream(self, prompt, system=system, model=model, max_tokens=max_tokens,
+                               **agent_options)
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -246,7 +262,7 @@ class RealTokenStream(TokenStream):
     Yields text pieces; afterwards ``text``, ``tokens``, ``ttft`` and ``completion`` are set.
     """
 
-    async def _run(self) -> AsyncIterator[str]:
+    async def _run(self) -> AsyncIterator[str | ToolCallDelta]:
         client = self._client
         request, prompt_tokens = client._request(self._prompt, **self._options)
         if client.stream_usage:
@@ -270,6 +286,11 @@ class RealTokenStream(TokenStream):
                     for choice in chunk.choices or ():
                         if choice.finish_reason:
                             finish = choice.finish_reason
+                        for delta in _tool_deltas(choice.delta):
+                            if self.ttft is None:
+                                self.ttft = clock.now() - start
+                            self.tool_call_deltas.append(delta)
+                            yield delta
                         piece = choice.delta.content if choice.delta else None
                         if piece:
                             if self.ttft is None:
@@ -284,7 +305,36 @@ class RealTokenStream(TokenStream):
         self.completion = Completion(text=text.strip(), model=model, prompt_tokens=prompt,
                                      completion_tokens=produced,
                                      request_id=self.request_id or "", latency=latency,
-                                     finish_reason=finish)
+                                     finish_reason=finish,
+                                     tool_calls=_assemble(self.tool_call_deltas),
+                                     parsed=_json_or_none(text) if self._options.get("response_format") else None)
+
+
+def _tool_deltas(delta: Any) -> list[ToolCallDelta]:
+    out = []
+    for tc in (getattr(delta, "tool_calls", None) or ()) if delta is not None else ():
+        fn = getattr(tc, "function", None)
+        out.append(ToolCallDelta(tc.index, tc.id, getattr(fn, "name", None),
+                                 getattr(fn, "arguments", None) or ""))
+    return out
+
+
+def _assemble(deltas: list[ToolCallDelta]) -> tuple[ToolCall, ...]:
+    """Tool calls from streamed deltas, the way the openai SDK merges them (by index)."""
+    calls: dict[int, list[str]] = {}
+    for d in deltas:
+        entry = calls.setdefault(d.index, ["", "", ""])
+        entry[0] = d.id or entry[0]
+        entry[1] = d.name or entry[1]
+        entry[2] += d.arguments
+    return tuple(ToolCall(i, n, a) for i, n, a in calls.values())
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 class OpenAICompatibleLLMSync(_RealBase):
@@ -300,19 +350,20 @@ class OpenAICompatibleLLMSync(_RealBase):
         self._client = openai.OpenAI(api_key=api_key() or NO_KEY, **self._client_options)
 
     def complete(self, prompt: Prompt, *, system: str | None = None, model: str | None = None,
-                 max_tokens: int | None = None) -> Completion:
-        request, prompt_tokens = self._request(prompt, system, model, max_tokens)
+                 max_tokens: int | None = None, **agent_options: Any) -> Completion:
+        request, prompt_tokens = self._request(prompt, system, model, max_tokens, **agent_options)
         start = clock.now()
         try:
             response = self._client.chat.completions.create(**request)
         except Exception as error:
             raise self._fail(error, start, prompt_tokens) from None
-        return self._completion(response, prompt_tokens, clock.now() - start)
+        return self._completion(response, prompt_tokens, clock.now() - start,
+                                json_output=bool(agent_options.get("response_format")))
 
     def stream(self, prompt: Prompt, *, system: str | None = None, model: str | None = None,
-               max_tokens: int | None = None) -> Iterator[str]:
+               max_tokens: int | None = None, **agent_options: Any) -> Iterator[str]:
         """Yield text pieces as they arrive (blocking)."""
-        request, prompt_tokens = self._request(prompt, system, model, max_tokens)
+        request, prompt_tokens = self._request(prompt, system, model, max_tokens, **agent_options)
         if self.stream_usage:
             request["stream_options"] = {"include_usage": True}
         start = clock.now()

@@ -31,6 +31,18 @@ def stable_unit(*parts: object) -> float:
 _MASK = (1 << 64) - 1
 
 
+def mix_unit(base: int, index: int) -> float:
+    """A float in [0, 1) from a 64-bit ``base`` (e.g. a :func:`stable_int`) and an index.
+
+    One SplitMix64 step: for per-call draws on the hot path, where hashing a ``repr`` with
+    BLAKE2 on every call would be the most expensive part of planning it.
+    """
+    z = (base + (index + 1) * 0x9E3779B97F4A7C15) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return (z ^ (z >> 31)) / 18446744073709551616.0
+
+
 class Draws:
     """A tiny SplitMix64 generator: a few draws per call, without seeding a Mersenne Twister.
 

@@ -4,7 +4,8 @@
     AsyncOpenAI(base_url="http://127.0.0.1:8000/v1", api_key="anything")
 
 Endpoints: ``POST /v1/chat/completions`` (plain or ``"stream": true`` Server-Sent Events),
-``GET /v1/models``, ``GET /v1/models/{id}``, ``GET /health`` and ``GET /stats`` (what the server
+``POST /v1/responses`` (the Responses API, plain or streamed, see :mod:`course_utils.responses_api`;
+``GET``/``DELETE /v1/responses/{id}`` for stored ones), ``GET /v1/models``, ``GET /v1/models/{id}``, ``GET /health`` and ``GET /stats`` (what the server
 saw: requests by status, SDK retries, usage in course seconds). Texts, latencies and faults come
 from :class:`course_utils.llm.LLMEngine`, so the same seed gives the same answers as
 :class:`~course_utils.llm.SimulatedLLM` for the same sequence of calls.
@@ -42,10 +43,12 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from . import clock
+from . import clock, outcomes
+from .api_errors import APIError
+from .chat_request import ChatRequest, parse_chat_request
 from .config import DEFAULT_MODEL
-from .faults import OUTCOMES, BadRequestError, FaultPlan, RateLimitError
-from .llm import ERROR_LATENCY, CallPlan, LLMEngine
+from .faults import OUTCOMES, BadRequestError, FaultPlan, LLMError, RateLimitError
+from .llm import CallPlan, LLMEngine, ToolCallDelta
 from .presets import PRESETS
 from .ratelimit import RateLimits
 
@@ -60,36 +63,11 @@ _DRAIN_LIMIT = 64 << 20
 MAX_KEYS = 10_000
 _CREATED = 1_700_000_000  # fixed "created" for /v1/models: the presets do not change at runtime
 _FINGERPRINT = "fp_course_sim"
-_ROLES = ("system", "user", "assistant", "tool", "developer")
-# Accepted and ignored: real clients send them and the simulator has no use for them.
-_IGNORED_PARAMS = frozenset({
-    "seed", "user", "logit_bias", "logprobs", "top_logprobs", "response_format", "tools",
-    "tool_choice", "parallel_tool_calls", "functions", "function_call", "metadata", "store",
-    "service_tier", "reasoning_effort", "modalities", "prediction", "audio", "web_search_options",
-    "verbosity", "prompt_cache_key", "safety_identifier", "stop",
-})
-_NUMBER_RANGES = {"temperature": (0.0, 2.0), "top_p": (0.0, 1.0),
-                  "presence_penalty": (-2.0, 2.0), "frequency_penalty": (-2.0, 2.0)}
-_KNOWN_PARAMS = _IGNORED_PARAMS | set(_NUMBER_RANGES) | {
-    "model", "messages", "stream", "stream_options", "max_tokens", "max_completion_tokens", "n"}
+# APIError and the request parsing live in api_errors / chat_request (imported above).
 
 
-# --------------------------------------------------------------------------- errors
 
-
-class APIError(Exception):
-    """An error answered as OpenAI does: ``{"error": {"message", "type", "param", "code"}}``."""
-
-    def __init__(self, status: int, message: str, *, type: str = "invalid_request_error",
-                 param: str | None = None, code: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.type = type
-        self.param = param
-        self.code = code
-        self.headers = headers or {}
+# --------------------------------------------------------------------------- JSON
 
 
 _encoder = json.JSONEncoder(separators=(",", ":"))  # json.dumps(separators=...) builds one per call
@@ -104,161 +82,6 @@ def _json_bytes(payload: Any) -> bytes:
 def _json_str(text: str) -> bytes:
     """A JSON string literal, the hot path's only escaping."""
     return _quote(text).encode()
-
-
-def _kind(value: Any) -> str:
-    """JSON's name for a Python value, as OpenAI's messages put it."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
-
-
-def _invalid_type(param: str, expected: str, value: Any) -> APIError:
-    return APIError(400, f"Invalid type for '{param}': expected {expected}, but got "
-                         f"{_kind(value)} instead.", param=param, code="invalid_type")
-
-
-def _invalid_value(param: str, message: str) -> APIError:
-    return APIError(400, f"Invalid value for '{param}': {message}", param=param, code="invalid_value")
-
-
-# --------------------------------------------------------------------------- request parsing
-
-
-@dataclass(slots=True)  # not frozen: frozen dataclasses are slow to build, and this is per request
-class ChatRequest:
-    """A validated ``POST /v1/chat/completions`` body (only what the simulator uses)."""
-
-    model: str
-    messages: list[dict[str, str]]
-    stream: bool = False
-    include_usage: bool = False
-    max_tokens: int | None = None
-
-
-def _content_text(content: Any, param: str, role: str) -> str:
-    if isinstance(content, str):
-        return content
-    if content is None and role == "assistant":  # an assistant turn that only called tools
-        return ""
-    if isinstance(content, list):
-        texts = []
-        for j, part in enumerate(content):
-            where = f"{param}[{j}]"
-            if not isinstance(part, dict):
-                raise _invalid_type(where, "an object", part)
-            if part.get("type") != "text":
-                raise _invalid_value(f"{where}.type", "the simulator only reads 'text' content parts.")
-            text = part.get("text")
-            if not isinstance(text, str):
-                raise _invalid_type(f"{where}.text", "a string", text)
-            texts.append(text)
-        return "\n".join(texts)
-    raise _invalid_type(param, "one of a string or array of objects", content)
-
-
-def _optional_int(body: dict[str, Any], name: str, minimum: int = 1) -> int | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _invalid_type(name, "an integer", value)
-    if value < minimum:
-        raise APIError(400, f"Invalid '{name}': integer below minimum value. Expected a value >= "
-                            f"{minimum}, but got {value} instead.", param=name,
-                       code="integer_below_min_value")
-    return value
-
-
-def parse_chat_request(body: Any) -> ChatRequest:
-    """Check a decoded JSON body the way OpenAI does; raise :class:`APIError` (400) if wrong."""
-    if not isinstance(body, dict):
-        raise APIError(400, f"Invalid request body: expected a JSON object, but got {_kind(body)}.")
-    if not _KNOWN_PARAMS.issuperset(body):
-        name = next(n for n in body if n not in _KNOWN_PARAMS)[:100]
-        raise APIError(400, f"Unrecognized request argument supplied: {name}", param=name,
-                       code="unknown_parameter")
-    model = body.get("model")
-    if model is None:
-        raise APIError(400, "You must provide a model parameter.", param="model",
-                       code="missing_required_parameter")
-    if not isinstance(model, str):
-        raise _invalid_type("model", "a string", model)
-    if "messages" not in body:
-        raise APIError(400, "Missing required parameter: 'messages'.", param="messages",
-                       code="missing_required_parameter")
-    raw = body["messages"]
-    if not isinstance(raw, list):
-        raise _invalid_type("messages", "an array", raw)
-    if not raw:
-        raise APIError(400, "Invalid 'messages': empty array. Expected an array with minimum "
-                            "length 1, but got an empty array instead.", param="messages",
-                       code="empty_array")
-    messages = []
-    for i, m in enumerate(raw):
-        where = f"messages[{i}]"
-        if not isinstance(m, dict):
-            raise _invalid_type(where, "an object", m)
-        role = m.get("role")
-        if role is None:
-            raise APIError(400, f"Missing required parameter: '{where}.role'.",
-                           param=f"{where}.role", code="missing_required_parameter")
-        if not isinstance(role, str):
-            raise _invalid_type(f"{where}.role", "a string", role)
-        if role not in _ROLES:
-            raise _invalid_value(f"{where}.role", f"'{role[:40]}'. Supported values are: "
-                                 + ", ".join(f"'{r}'" for r in _ROLES) + ".")
-        if "content" not in m and role != "assistant":
-            raise APIError(400, f"Missing required parameter: '{where}.content'.",
-                           param=f"{where}.content", code="missing_required_parameter")
-        messages.append({"role": role, "content": _content_text(m.get("content"), f"{where}.content", role)})
-    if len(body) == 2:  # just model and messages, the usual case: nothing optional to check
-        return ChatRequest(model=model, messages=messages)
-    return _with_options(body, model, messages)
-
-
-def _with_options(body: dict[str, Any], model: str, messages: list[dict[str, str]]) -> ChatRequest:
-    stream = body.get("stream")
-    if stream is not None and not isinstance(stream, bool):
-        raise _invalid_type("stream", "a boolean", stream)
-    include_usage = False
-    options = body.get("stream_options")
-    if options is not None:
-        if not isinstance(options, dict):
-            raise _invalid_type("stream_options", "an object", options)
-        if not stream:
-            raise APIError(400, "The 'stream_options' parameter is only allowed when 'stream' "
-                                "is enabled.", param="stream_options")
-        flag = options.get("include_usage")
-        if flag is not None and not isinstance(flag, bool):
-            raise _invalid_type("stream_options.include_usage", "a boolean", flag)
-        include_usage = bool(flag)
-    max_tokens = _optional_int(body, "max_tokens")
-    max_completion = _optional_int(body, "max_completion_tokens")
-    n = _optional_int(body, "n")
-    if n is not None and n != 1:
-        raise _invalid_value("n", f"the simulator returns one choice, so n must be 1 (got {n}).")
-    for name, (low, high) in _NUMBER_RANGES.items():
-        value = body.get(name)
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _invalid_type(name, "a number", value)
-        if not low <= value <= high:  # also refuses NaN, which json.loads lets through
-            raise _invalid_value(name, f"expected a number between {low:g} and {high:g}, got {value}.")
-    return ChatRequest(model=model, messages=messages, stream=bool(stream),
-                       include_usage=include_usage,
-                       max_tokens=max_completion if max_completion is not None else max_tokens)
 
 
 # --------------------------------------------------------------------------- state
@@ -325,7 +148,13 @@ class ServerState:
         prompt = (messages[0]["content"] if len(messages) == 1 and messages[0]["role"] == "user"
                   else messages)
         try:
-            return self.engine.plan(prompt, model=request.model, max_tokens=request.max_tokens)
+            if (request.tools is None and request.tool_choice is None and request.stop is None
+                    and request.response_format is None and request.parallel_tool_calls is None):
+                return self.engine.plan(prompt, model=request.model, max_tokens=request.max_tokens)
+            return self.engine.plan(prompt, model=request.model, max_tokens=request.max_tokens,
+                                    tools=request.tools, tool_choice=request.tool_choice,
+                                    parallel_tool_calls=request.parallel_tool_calls,
+                                    response_format=request.response_format, stop=request.stop)
         finally:
             self.engine.rate_limits = self._engine_limits
 
@@ -466,7 +295,7 @@ class ChatCompletions:
                       answering: list[bool]) -> None:
         state, engine = self.state, self.engine
         started = time.perf_counter()
-        course_start = clock.to_course(started)  # the same reading as clock.now()
+        course_start = clock.now()
         length = authorization = forced = None
         for name, value in scope["headers"]:
             if name == b"content-length":
@@ -498,108 +327,152 @@ class ChatCompletions:
                            param="x-course-fault", code="invalid_value")
         bucket = state.bucket_for(authorization)
         try:
-            plan = state.plan(chat, bucket)
-        except RateLimitError as err:
-            engine.record_failure(err, clock.now() - course_start)
-            raise _rate_limit_error(err, bucket) from None
-        except BadRequestError as err:
-            engine.record_failure(err, clock.now() - course_start)
-            code = "context_length_exceeded" if "accepts at most" in str(err) else None
-            raise APIError(400, str(err), param="messages", code=code) from None
-        if forced is not None:
-            plan = replace(plan, outcome=forced)
-        headers = [(b"x-request-id", plan.request_id.encode()), *_header_list(_ratelimit_headers(bucket))]
-        outcome = plan.outcome
-        if outcome == "hang":
-            if not await _sleep_unless_gone(receive, plan.hang_seconds):
-                state.stats.statuses[499] += 1  # nginx's "client closed request"
-                return
-        if outcome in ("error", "overloaded"):
-            await clock.sleep(ERROR_LATENCY + plan.ttft / 2)
-            error = engine.failure_for(plan)
-            engine.record_failure(error, clock.now() - course_start, plan.prompt_tokens)
-            raise APIError(error.status_code, str(error), type="server_error",
-                           headers={"x-request-id": plan.request_id, "x-should-retry": "true"})
-        if outcome == "rate_limit":
-            err = engine.failure_for(plan)
-            engine.record_failure(err, clock.now() - course_start, plan.prompt_tokens)
-            raise _rate_limit_error(err, bucket)
-        state.stats.statuses[200] += 1
-        answering[0] = True  # from here on, failures cannot become an error response
-        if chat.stream:
-            await self._stream(plan, chat, headers, receive, send, course_start)
-        elif outcome == "cut":
-            await self._cut(plan, headers, send, course_start)
+            plan: CallPlan | None = state.plan(chat, bucket)
+        except (RateLimitError, BadRequestError) as err:
+            plan, steps = None, outcomes.refusal(err)
         else:
-            if plan.duration > 0:
-                await clock.sleep(plan.duration)
-            real = time.perf_counter() - started
-            latency = clock.to_course(real)
-            # What engine.completion() records, without building a Completion nobody reads.
-            engine.usage.record(latency, prompt_tokens=plan.prompt_tokens,
-                                completion_tokens=len(plan.tokens))
-            payload = _completion_body(plan, len(plan.tokens))
-            headers += [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-                (b"x-course-latency", f"{latency:.4f}".encode()),
-                (b"openai-processing-ms", str(round(real * 1000)).encode()),
-            ]
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
-            await send({"type": "http.response.body", "body": payload})
+            if forced is not None:
+                plan = replace(plan, outcome=forced)
+            steps = outcomes.steps_for(engine, plan)
+        if steps.before_output:
+            if not await self._wait(steps.total, receive, plan, course_start):
+                return
+            try:
+                outcomes.settle(engine, plan, steps, clock.now() - course_start)
+            except RateLimitError as err:
+                raise _rate_limit_error(err, bucket) from None
+            except BadRequestError as err:
+                raise APIError(400, str(err), param=err.param or "messages", code=err.code) from None
+            except LLMError as err:
+                raise APIError(err.status_code, str(err), type="server_error",
+                               headers={"x-request-id": err.request_id or "", "x-should-retry": "true"}) from None
+        assert plan is not None
+        headers = [(b"x-request-id", plan.request_id.encode()), *_header_list(_ratelimit_headers(bucket))]
+        if chat.stream:
+            state.stats.statuses[200] += 1
+            answering[0] = True  # from here on, failures cannot become an error response
+            await self._stream(plan, steps, chat, headers, receive, send, course_start)
+            return
+        if not await self._wait(steps.first, receive, plan, course_start):
+            return
+        if steps.rest > 0:
+            await clock.sleep(steps.rest)
+        state.stats.statuses[200] += 1
+        answering[0] = True
+        if steps.error is not None:  # a cut: promise the whole body, deliver half, hang up
+            await self._cut(plan, steps, headers, send, course_start)
+            return
+        latency = clock.now() - course_start
+        # What engine.completion() records, without building a Completion nobody reads.
+        engine.usage.record(latency, prompt_tokens=plan.prompt_tokens,
+                            completion_tokens=plan.completion_tokens)
+        payload = _completion_body(plan, plan.completion_tokens)
+        headers += [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(payload)).encode()),
+            (b"x-course-latency", f"{latency:.4f}".encode()),
+            (b"openai-processing-ms", str(round((time.perf_counter() - started) * 1000)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
 
-    async def _cut(self, plan: CallPlan, headers: list[tuple[bytes, bytes]], send: Send,
-                   course_start: float) -> None:
-        sent = len(plan.tokens) // 2
-        await clock.sleep(plan.ttft + plan.per_token * sent)
-        payload = _completion_body(plan, len(plan.tokens))
-        error = self.engine.failure_for(plan, sent)
-        self.engine.record_failure(error, clock.now() - course_start, plan.prompt_tokens)
+    async def _wait(self, course_seconds: float, receive: Receive, plan: CallPlan | None,
+                    course_start: float) -> bool:
+        """Wait before answering; ``False`` (call recorded as cancelled) if the client hung up.
+
+        Only long waits (a hang) watch for the hang-up: the watcher costs two tasks per request.
+        """
+        if course_seconds <= 0:
+            return True
+        if plan is None or plan.outcome != "hang":
+            await clock.sleep(course_seconds)
+            return True
+        if await _sleep_unless_gone(receive, course_seconds):
+            return True
+        self.state.stats.statuses[499] += 1  # nginx's "client closed request"
+        outcomes.abandon(self.engine, plan, clock.now() - course_start, 0)
+        return False
+
+    async def _cut(self, plan: CallPlan, steps: outcomes.Steps, headers: list[tuple[bytes, bytes]],
+                   send: Send, course_start: float) -> None:
+        payload = _completion_body(plan, plan.completion_tokens)
+        try:
+            outcomes.settle(self.engine, plan, steps, clock.now() - course_start)
+        except LLMError:
+            pass  # recorded; the client learns of it from the broken body
         self.state.stats.cut += 1
-        # Promise the whole body, deliver half, hang up: a connection lost mid-answer.
         await send({"type": "http.response.start", "status": 200, "headers": headers + [
             (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
         await send({"type": "http.response.body", "body": payload[: len(payload) // 2], "more_body": True})
 
-    async def _stream(self, plan: CallPlan, chat: ChatRequest, headers: list[tuple[bytes, bytes]],
-                      receive: Receive, send: Send, course_start: float) -> None:
+    async def _stream(self, plan: CallPlan, steps: outcomes.Steps, chat: ChatRequest,
+                      headers: list[tuple[bytes, bytes]], receive: Receive, send: Send,
+                      course_start: float) -> None:
         engine, stats = self.engine, self.state.stats
         stats.streams_open += 1
         # Paced streams watch for the client hanging up, so a dropped reader stops the work.
-        pace = plan.per_token > 0
+        pace = steps.gap > 0 or plan.outcome == "hang"
         watcher = asyncio.ensure_future(_wait_for_disconnect(receive)) if pace else None
+        delivered = 0
         try:
             await send({"type": "http.response.start", "status": 200, "headers": headers + [
                 (b"content-type", b"text/event-stream; charset=utf-8"),
                 (b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")]})
             chunks = _ChunkWriter(plan, chat.include_usage)
-            if plan.ttft > 0:
-                await clock.sleep(plan.ttft)
-            cut_at = len(plan.tokens) // 2 if plan.outcome == "cut" else None
-            pending = [chunks.first()]
-            for i, token in enumerate(plan.tokens):
+            if steps.first > 0:
+                if watcher is not None:
+                    if not await _sleep_or_watch(watcher, steps.first):
+                        outcomes.abandon(engine, plan, clock.now() - course_start, 0)
+                        return
+                else:
+                    await clock.sleep(steps.first)
+            pieces = plan.pieces if steps.emit else ()
+            pending: list[bytes] = []
+            for i in range(steps.emit):
                 if watcher is not None and watcher.done():
+                    outcomes.abandon(engine, plan, clock.now() - course_start, delivered)
                     return
-                if i == cut_at:
-                    await send({"type": "http.response.body", "body": b"".join(pending), "more_body": True})
-                    error = engine.failure_for(plan, i)
-                    engine.record_failure(error, clock.now() - course_start, plan.prompt_tokens)
-                    stats.cut += 1
-                    return  # hang up without the final chunk: uvicorn closes the connection
-                if i and pace:
-                    await clock.sleep(plan.per_token)
-                pending.append(chunks.token(token))
+                if i and steps.gap > 0:
+                    await clock.sleep(steps.gap)
+                pending.append(chunks.piece(pieces[i]))
+                delivered += 1
                 # With no per-token delay there is nothing to pace: one write, not hundreds.
                 if pace:
                     await send({"type": "http.response.body", "body": b"".join(pending), "more_body": True})
                     pending.clear()
+            if steps.tail > 0:
+                await clock.sleep(steps.tail)
+            if steps.error is not None:  # a cut: what was sent, then hang up without the end
+                if pending:
+                    await send({"type": "http.response.body", "body": b"".join(pending), "more_body": True})
+                try:
+                    outcomes.settle(engine, plan, steps, clock.now() - course_start)
+                except LLMError:
+                    pass
+                stats.cut += 1
+                return  # uvicorn closes the connection: the client sees the stream break
+            if not steps.emit:  # nothing to say at all (max_tokens reached at once): still a role
+                pending.append(chunks.piece(""))
             completion = engine.completion(plan, clock.now() - course_start)
             pending.append(chunks.finish(completion.completion_tokens))
             await send({"type": "http.response.body", "body": b"".join(pending), "more_body": False})
+        except asyncio.CancelledError:
+            outcomes.abandon(engine, plan, clock.now() - course_start, delivered)
+            raise
         finally:
             stats.streams_open -= 1
             if watcher is not None:
                 watcher.cancel()
+
+
+async def _sleep_or_watch(watcher: "asyncio.Future[None]", course_seconds: float) -> bool:
+    """Sleep unless ``watcher`` (the client's hang-up) finishes first; ``True`` if still there."""
+    sleeper = asyncio.ensure_future(clock.sleep(course_seconds))
+    await asyncio.wait({sleeper, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    if sleeper.done():
+        return True
+    sleeper.cancel()
+    return False
 
 
 class _ClientGone(Exception):
@@ -618,12 +491,17 @@ async def _send_error(send: Send, err: APIError) -> None:
 def _completion_body(plan: CallPlan, completion_tokens: int) -> bytes:
     # Assembled by hand: only the text needs escaping, and json.dumps of the whole dict would
     # cost more than the rest of the request.
+    if plan.tool_calls:
+        content = b"null" if not plan.tokens else _json_str(plan.text)
+        calls = b',"tool_calls":' + _json_bytes([c.to_dict() for c in plan.tool_calls])
+    else:
+        content, calls = _json_str(plan.text), b""
     return b"".join((
         b'{"id":"chatcmpl-', plan.request_id.encode(), b'","object":"chat.completion","created":',
         str(int(time.time())).encode(), b',"model":', _json_str(plan.model),
         b',"system_fingerprint":"', _FINGERPRINT.encode(),
-        b'","choices":[{"index":0,"message":{"role":"assistant","content":', _json_str(plan.text),
-        b',"refusal":null},"logprobs":null,"finish_reason":', _json_str(plan.finish_reason),
+        b'","choices":[{"index":0,"message":{"role":"assistant","content":', content,
+        b',"refusal":null', calls, b'},"logprobs":null,"finish_reason":', _json_str(plan.finish_reason),
         b'}],"usage":{"prompt_tokens":', str(plan.prompt_tokens).encode(),
         b',"completion_tokens":', str(completion_tokens).encode(),
         b',"total_tokens":', str(plan.prompt_tokens + completion_tokens).encode(), b"}}",
@@ -634,31 +512,39 @@ class SimulatorApp(FastAPI):
     """FastAPI, with ``POST /v1/chat/completions`` answered by :class:`ChatCompletions` directly."""
 
     completions: ChatCompletions
+    responses: ChatCompletions  # course_utils.responses_api.Responses, for POST /v1/responses
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if (scope["type"] == "http" and scope["path"] == "/v1/chat/completions"
-                and scope["method"] == "POST"):
-            await self.completions(scope, receive, send)
-        else:
-            await super().__call__(scope, receive, send)
+        if scope["type"] == "http" and scope["method"] == "POST":
+            path = scope["path"]
+            if path == "/v1/chat/completions":
+                return await self.completions(scope, receive, send)
+            if path == "/v1/responses":
+                return await self.responses(scope, receive, send)
+        await super().__call__(scope, receive, send)
 
 
 def create_app(*, model: str | None = None, seed: int | None = None, faults: FaultPlan | None = None,
                rpm: float | None = None, tpm: float | None = None, burst: float | None = None,
                per_key: bool = False, max_body_bytes: int = MAX_BODY_BYTES,
-               fault_header: bool = True, engine: LLMEngine | None = None) -> SimulatorApp:
+               fault_header: bool = True, engine: LLMEngine | None = None,
+               script: Sequence[Any] | None = None) -> SimulatorApp:
     """The FastAPI app serving one simulated model. Introduced in lesson 10.
 
     ``rpm``/``tpm``/``burst`` set token-bucket limits (course minutes); ``per_key=True`` gives
     every ``Authorization: Bearer`` key its own buckets, otherwise all callers share one set.
-    ``faults`` decides failures exactly as for :class:`~course_utils.llm.SimulatedLLM`.
+    ``faults`` decides failures exactly as for :class:`~course_utils.llm.SimulatedLLM`;
+    ``script`` scripts given turns (:mod:`course_utils.scripting`).
     ``app.state.sim`` is the :class:`ServerState` (engine, buckets, counters).
     """
-    engine = engine or LLMEngine(model=model, seed=seed, faults=faults)
+    engine = engine or LLMEngine(model=model, seed=seed, faults=faults, script=script)
     state = ServerState(engine, rpm=rpm, tpm=tpm, burst=burst, per_key=per_key,
                         max_body_bytes=max_body_bytes, fault_header=fault_header)
     app = SimulatorApp(title="course_utils simulated LLM", version="1", docs_url="/docs", redoc_url=None)
     app.completions = ChatCompletions(state)
+    # Imported here: the Responses adapter builds on this module's ChatCompletions.
+    from .responses_api import Responses
+    app.responses = responses = Responses(state)
     app.state.sim = state
     _install_log_filter()
 
@@ -711,6 +597,24 @@ def create_app(*, model: str | None = None, seed: int | None = None, faults: Fau
             raise _model_not_found(name)
         return Response(_json_bytes(_model_card(name)), media_type="application/json")
 
+    @app.post("/v1/responses")
+    async def create_response() -> None:
+        """Documented here; POSTs are answered by :class:`~course_utils.responses_api.Responses`."""
+
+    @app.get("/v1/responses/{response_id}")
+    async def get_response(response_id: str) -> Response:
+        entry = responses.stored.get(response_id)
+        if entry is None:
+            raise _response_not_found(response_id)
+        return Response(_json_bytes(entry[0]), media_type="application/json")
+
+    @app.delete("/v1/responses/{response_id}")
+    async def delete_response(response_id: str) -> Response:
+        if responses.stored.pop(response_id, None) is None:
+            raise _response_not_found(response_id)
+        return Response(_json_bytes({"id": response_id, "object": "response.deleted",
+                                     "deleted": True}), media_type="application/json")
+
     @app.post("/v1/chat/completions")
     async def chat_completions() -> None:
         """Documented here; POSTs never reach this route (see :class:`SimulatorApp`). Other
@@ -720,7 +624,12 @@ def create_app(*, model: str | None = None, seed: int | None = None, faults: Fau
 
 
 class _ChunkWriter:
-    """Builds OpenAI ``chat.completion.chunk`` SSE lines; the fixed parts are encoded once."""
+    """Builds OpenAI ``chat.completion.chunk`` SSE lines; the fixed parts are encoded once.
+
+    The first chunk carries ``role``; a tool call's first delta carries ``index``, ``id``,
+    ``type``, ``function.name`` and ``arguments: ""``, later ones only argument fragments --
+    exactly what the openai SDK's ``accumulate_delta`` expects (wire-facts.md, section 1).
+    """
 
     def __init__(self, plan: CallPlan, include_usage: bool) -> None:
         self.plan = plan
@@ -731,12 +640,25 @@ class _ChunkWriter:
         self._tail = (b',"logprobs":null,"finish_reason":null}]'
                       + (b',"usage":null' if include_usage else b"") + b"}\n\n")
         self._head_dict = head
+        self._started = False
 
-    def first(self) -> bytes:
-        return self._head + b'{"role":"assistant","content":"","refusal":null}' + self._tail
-
-    def token(self, token: str) -> bytes:
-        return self._head + b'{"content":' + _json_str(token) + b"}" + self._tail
+    def piece(self, piece: "str | ToolCallDelta") -> bytes:
+        if isinstance(piece, str):
+            if self._started:
+                return self._head + b'{"content":' + _json_str(piece) + b"}" + self._tail
+            self._started = True  # OpenAI opens with an empty content delta carrying the role
+            return (self._head + b'{"role":"assistant","content":"","refusal":null}' + self._tail
+                    + (self._head + b'{"content":' + _json_str(piece) + b"}" + self._tail if piece else b""))
+        if piece.id is not None:
+            delta: dict[str, Any] = {"index": piece.index, "id": piece.id, "type": "function",
+                                     "function": {"name": piece.name, "arguments": ""}}
+        else:
+            delta = {"index": piece.index, "function": {"arguments": piece.arguments}}
+        body = b'"tool_calls":[' + _json_bytes(delta) + b"]}"
+        if self._started:
+            return self._head + b"{" + body + self._tail
+        self._started = True
+        return self._head + b'{"role":"assistant","content":null,"refusal":null,' + body + self._tail
 
     def finish(self, completion_tokens: int) -> bytes:
         plan = self.plan
@@ -757,6 +679,11 @@ class _ChunkWriter:
 def _model_not_found(name: str) -> APIError:
     return APIError(404, f"The model `{name[:100]}` does not exist or you do not have access to it.",
                     param="model", code="model_not_found")
+
+
+def _response_not_found(response_id: str) -> APIError:
+    return APIError(404, f"Response with id '{response_id[:100]}' not found.", param="response_id",
+                    code=None)
 
 
 def _too_large(size: int, limit: int, *, close: bool) -> APIError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Callable
 
 from .seeding import Draws
 
@@ -91,19 +92,23 @@ _FACT_TOKENS = [_pretokenize(t) for t in _FACTS]
 class _Terms:
     """The prompt's key terms as token lists, ready to drop into corpus sentences."""
 
-    __slots__ = ("tokens", "counts")
+    __slots__ = ("tokens", "counts", "_facts")
 
     def __init__(self, words: tuple[str, ...]) -> None:
         a = words[0]
         b = words[1] if len(words) > 1 else "the wider system"
         self.tokens = {"a": split_tokens(a), "A": split_tokens(a[:1].upper() + a[1:]), "b": split_tokens(b)}
         self.counts = {k: len(v) for k, v in self.tokens.items()}
+        self._facts: dict[int, list[str]] = {}  # terms recur across prompts: build each once
 
     def fact_count(self, index: int) -> int:
         _, literal, slots = _FACT_TOKENS[index]
         return literal + sum(self.counts[s] for s in slots)
 
     def fact_tokens(self, index: int) -> list[str]:
+        cached = self._facts.get(index)
+        if cached is not None:
+            return cached
         out: list[str] = []
         for token in _FACT_TOKENS[index][0]:
             key = token.strip()
@@ -114,6 +119,7 @@ class _Terms:
                 sub = self.tokens[slot]
                 out.append(token[: len(token) - len(key)] + sub[0])
                 out.extend(sub[1:])
+        self._facts[index] = out
         return out
 
 
@@ -211,3 +217,53 @@ def generate(prompt: str, *, seed: int, model: str, typical_tokens: int, max_tok
     if total > max_tokens:
         return Answer(units[:kept], terms, max_tokens, "length")
     return Answer(units[:kept], terms, total, "stop")
+
+
+class FixedAnswer:
+    """An answer whose text is known in full (a scripted reply, JSON, a cut at ``stop``).
+
+    Same interface as :class:`Answer`: ``tokens``, ``count``, ``text``, ``finish_reason``.
+    """
+
+    __slots__ = ("tokens", "count", "finish_reason")
+
+    def __init__(self, tokens: tuple[str, ...], finish_reason: str) -> None:
+        self.tokens = tokens
+        self.count = len(tokens)
+        self.finish_reason = finish_reason
+
+    @classmethod
+    def of(cls, text: str, max_tokens: int, tokenize: "Callable[[str], list[str]] | None" = None,
+           finish_reason: str = "stop") -> "FixedAnswer":
+        tokens = tuple((tokenize or split_tokens)(text))
+        if len(tokens) > max_tokens:
+            return cls(tokens[:max_tokens], "length")
+        return cls(tokens, finish_reason)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.tokens).strip()
+
+
+def cut_at_stop(answer: "Answer | FixedAnswer", stop: tuple[str, ...]) -> "Answer | FixedAnswer":
+    """The answer up to (not including) the first stop sequence, finish reason ``"stop"``.
+
+    Like OpenAI: the stop sequence itself is not returned. Unchanged if none occurs.
+    """
+    tokens = answer.tokens
+    raw = "".join(tokens)
+    cuts = [i for i in (raw.find(s) for s in stop if s) if i >= 0]
+    if not cuts:
+        return answer
+    end = min(cuts)
+    kept: list[str] = []
+    size = 0
+    for token in tokens:
+        if size + len(token) <= end:
+            kept.append(token)
+            size += len(token)
+            continue
+        if end > size:
+            kept.append(token[: end - size])  # the stop sequence starts inside this token
+        break
+    return FixedAnswer(tuple(kept), "stop")

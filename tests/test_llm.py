@@ -107,7 +107,9 @@ async def test_stream_can_be_cancelled_midway():
             break
     await stream.aclose()
     assert len(got) == 3 and stream.completion is None
-    assert llm.usage.calls == 0  # an abandoned stream is not counted as a finished call
+    # An abandoned stream is recorded like a cancelled complete(): it cost its prompt and tokens.
+    assert llm.usage.calls == 1 and llm.usage.errors == {"cancelled": 1}
+    assert llm.usage.completion_tokens == 3
 
 
 def test_split_tokens_round_trips():

@@ -169,3 +169,34 @@ def test_sync_client_through_the_real_path(real):
         tokens = list(llm.stream(PROMPT))
     assert "".join(tokens).strip() == answer.text
     assert llm.usage.calls == 2 and llm.usage.failures == 0
+
+
+WEATHER = {"type": "function", "function": {
+    "name": "get_weather", "description": "Get the current weather for a city",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+
+
+async def test_agent_options_take_the_same_shape_on_both_paths(real, monkeypatch):
+    messages = [{"role": "user", "content": "What is the weather in Oslo and Lima?"}]
+    fmt = {"type": "json_schema", "json_schema": {"name": "W", "schema": {
+        "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+    async with connect() as llm:
+        assert isinstance(llm, OpenAICompatibleLLM)
+        reply = await llm.complete(messages, tools=[WEATHER])
+        stream = llm.stream(messages, tools=[WEATHER])
+        assert [t async for t in stream] == []  # only tool calls, no content
+        structured = await llm.complete("Which city? Oslo.", response_format=fmt)
+    monkeypatch.delenv("COURSE_LLM_BASE_URL")
+    async with connect(seed=SEED) as sim:  # the simulator: async with works the same
+        assert isinstance(sim, SimulatedLLM)
+        expected = await sim.complete(messages, tools=[WEATHER])
+    assert reply.finish_reason == "tool_calls"
+    assert [(c.name, c.args) for c in reply.tool_calls] == [(c.name, c.args) for c in expected.tool_calls]
+    assert [(c.name, c.args) for c in stream.completion.tool_calls] == \
+        [("get_weather", {"city": "Oslo"}), ("get_weather", {"city": "Lima"})]
+    assert structured.parsed == {"city": "Oslo"}
+
+
+def test_sync_clients_are_context_managers_on_both_paths():
+    with connect_sync(seed=SEED) as llm:
+        assert llm.complete(PROMPT, stop=".").text

@@ -296,10 +296,52 @@ _json = st.recursive(_scalars, lambda kids: st.lists(kids, max_size=4)
                      | st.dictionaries(st.text(max_size=8), kids, max_size=4), max_leaves=12)
 _part = st.fixed_dictionaries({}, optional={"type": st.sampled_from(["text", "image_url"]) | _json,
                                             "text": st.text(max_size=40) | _json})
+_names = st.sampled_from(["get_weather", "search", "f", "", "bad name", "x" * 70]) | _json
+# JSON schemas: mostly well-formed objects (strict or not), sometimes broken anywhere.
+_prop = st.fixed_dictionaries({}, optional={
+    "type": st.sampled_from(["string", "integer", "number", "boolean", "array", "object", "null"]) | _json,
+    "enum": st.lists(_scalars, max_size=3) | _json,
+    "items": st.just({"type": "string"}) | _json,
+    "description": st.text(max_size=20),
+})
+_schema = st.fixed_dictionaries({}, optional={
+    "type": st.sampled_from(["object", "array", "string"]) | _json,
+    "properties": st.dictionaries(st.text(max_size=8), _prop, max_size=3) | _json,
+    "required": st.lists(st.text(max_size=8), max_size=3) | _json,
+    "additionalProperties": st.booleans() | _json,
+    "$defs": st.dictionaries(st.text(max_size=6), _prop, max_size=2) | _json,
+    "anyOf": st.lists(_prop, max_size=2),
+}) | _json
+_function = st.fixed_dictionaries({}, optional={
+    "name": _names, "description": st.text(max_size=30) | _json, "parameters": _schema,
+    "strict": st.booleans() | _json})
+_tool = st.fixed_dictionaries({}, optional={
+    "type": st.sampled_from(["function", "custom", "web_search"]) | _json, "function": _function | _json})
+_flat_tool = st.fixed_dictionaries({}, optional={
+    "type": st.sampled_from(["function", "custom", "web_search"]) | _json, "name": _names,
+    "description": st.text(max_size=30) | _json, "parameters": _schema, "strict": st.booleans() | _json})
+_tool_choice = (st.sampled_from(["none", "auto", "required", "sometimes"])
+                | st.fixed_dictionaries({"type": st.sampled_from(["function", "allowed_tools", "custom"]) | _json},
+                                        optional={"function": st.fixed_dictionaries({}, optional={"name": _names}) | _json,
+                                                  "name": _names, "mode": _json, "tools": _json,
+                                                  "allowed_tools": _json})
+                | _json)
+_format = st.fixed_dictionaries({}, optional={
+    "type": st.sampled_from(["text", "json_object", "json_schema", "xml"]) | _json,
+    "json_schema": st.fixed_dictionaries({}, optional={"name": _names, "schema": _schema,
+                                                       "strict": st.booleans() | _json}) | _json,
+    "name": _names, "schema": _schema, "strict": st.booleans() | _json,
+}) | _json
+_tool_call = st.fixed_dictionaries({}, optional={
+    "id": st.sampled_from(["call_1", "call_2"]) | _json, "type": st.just("function") | _json,
+    "function": st.fixed_dictionaries({}, optional={"name": _names, "arguments": st.text(max_size=30) | _json}) | _json,
+})
 _message = st.fixed_dictionaries({}, optional={
     "role": st.sampled_from(["system", "user", "assistant", "tool", "developer", "wizard"]) | _json,
     "content": st.text(max_size=200) | st.lists(_part, max_size=3) | _json,
     "name": _json,
+    "tool_calls": st.lists(_tool_call, max_size=2) | _json,
+    "tool_call_id": st.sampled_from(["call_1", "call_2"]) | _json,
 })
 _body = st.fixed_dictionaries({}, optional={
     "model": st.sampled_from(["sim-instant", "sim-fast", "gpt-4o", ""]) | _json,
@@ -313,6 +355,37 @@ _body = st.fixed_dictionaries({}, optional={
     "n": st.integers(-1, 3) | _json,
     "stop": _json,
     "seed": _json,
+    "tools": st.lists(_tool, max_size=3) | _json,
+    "tool_choice": _tool_choice,
+    "parallel_tool_calls": st.booleans() | _json,
+    "response_format": _format,
+    "logprobs": st.booleans() | _json,
+    "functions": _json,
+}) | _json
+_item = st.fixed_dictionaries({}, optional={
+    "type": st.sampled_from(["message", "function_call", "function_call_output", "reasoning",
+                             "item_reference"]) | _json,
+    "role": st.sampled_from(["user", "assistant", "system", "developer", "tool"]) | _json,
+    "content": st.text(max_size=100) | st.lists(st.fixed_dictionaries({}, optional={
+        "type": st.sampled_from(["input_text", "output_text", "input_image"]) | _json,
+        "text": st.text(max_size=40) | _json}), max_size=2) | _json,
+    "call_id": st.sampled_from(["call_1", "call_2"]) | _json,
+    "name": _names, "arguments": st.text(max_size=30) | _json, "output": st.text(max_size=30) | _json,
+})
+_responses_body = st.fixed_dictionaries({}, optional={
+    "model": st.sampled_from(["sim-instant", "sim-fast", "gpt-4o"]) | _json,
+    "input": st.text(max_size=100) | st.lists(_item, max_size=4) | _json,
+    "instructions": st.text(max_size=40) | _json,
+    "stream": st.booleans() | _json,
+    "tools": st.lists(_flat_tool, max_size=3) | _json,
+    "tool_choice": _tool_choice,
+    "parallel_tool_calls": st.booleans() | _json,
+    "text": st.fixed_dictionaries({}, optional={"format": _format, "verbosity": _json}) | _json,
+    "max_output_tokens": st.integers(-3, 300) | _json,
+    "previous_response_id": st.sampled_from(["resp_x"]) | _json,
+    "store": st.booleans() | _json,
+    "reasoning": _json,
+    "include": st.lists(st.sampled_from(["reasoning.encrypted_content", "x"]), max_size=2) | _json,
 }) | _json
 _extra = st.dictionaries(st.text(max_size=10), _json, max_size=2)
 
@@ -330,6 +403,34 @@ def test_fuzz_json_bodies_never_5xx(http, body, extra):
     if isinstance(body, dict) and extra:
         body = {**extra, **body}
     _check_no_5xx(http.post("/chat/completions", content=json.dumps(body, allow_nan=True),
+                            headers={"content-type": "application/json"}))
+
+
+# The same fields on an otherwise valid request, so the checks behind model and messages run too.
+_tooling = st.fixed_dictionaries({
+    "model": st.just("sim-instant"),
+    "messages": st.just([{"role": "user", "content": "Weather in Paris? Answer in json."}])
+    | st.lists(_message.filter(lambda m: m.get("role") in ("user", "assistant", "tool")), min_size=1, max_size=4),
+}, optional={"tools": st.lists(_tool, max_size=3), "tool_choice": _tool_choice,
+             "parallel_tool_calls": st.booleans() | _json, "response_format": _format,
+             "stream": st.booleans(), "stop": _json, "seed": _json})
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(body=_tooling)
+def test_fuzz_tools_and_formats_never_5xx(http, body):
+    _check_no_5xx(http.post("/chat/completions", content=json.dumps(body, allow_nan=True),
+                            headers={"content-type": "application/json"}))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(body=_responses_body, extra=_extra)
+def test_fuzz_responses_bodies_never_5xx(http, body, extra):
+    if isinstance(body, dict) and extra:
+        body = {**extra, **body}
+    _check_no_5xx(http.post("/responses", content=json.dumps(body, allow_nan=True),
                             headers={"content-type": "application/json"}))
 
 

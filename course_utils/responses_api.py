@@ -1,0 +1,374 @@
+"""``POST /v1/responses``: OpenAI's Responses API over the simulated model (lesson 10).
+
+An adapter, not a second model: the body is checked and translated into chat messages
+(:mod:`course_utils.responses_request`), planned by the same engine, with the same rate limits
+and fault model as ``/v1/chat/completions`` (a 429 with retry headers before any byte of the
+answer, 500/503, hangs, cut connections), then rendered as a ``response`` object or as the
+``response.*`` Server-Sent Events the openai SDK's ``responses.stream()`` state machine expects:
+``created`` → ``in_progress`` → per output item ``output_item.added`` → deltas → ``…done`` →
+``completed``, numbered by ``sequence_number``.
+
+Stored responses (``store`` defaults to true, as on the real API) are kept in memory, at most
+:data:`MAX_STORED`, so ``previous_response_id`` chaining and ``GET /v1/responses/{id}`` work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import OrderedDict
+from dataclasses import replace
+from typing import Any
+
+from . import clock, outcomes
+from .api_errors import APIError
+from .chat_request import ChatRequest
+from .faults import OUTCOMES, BadRequestError, LLMError, RateLimitError
+from .llm import CallPlan, ToolCallDelta
+from .presets import PRESETS
+from .responses_request import ResponsesRequest, parse_responses_request
+from .server import (ChatCompletions, Receive, Send, ServerState, _ClientGone, _header_list,
+                     _json_bytes, _model_not_found, _rate_limit_error, _ratelimit_headers,
+                     _sleep_or_watch, _wait_for_disconnect)
+
+#: How many stored responses are kept (oldest dropped first), so memory stays bounded.
+MAX_STORED = 1000
+
+
+def _usage(plan: CallPlan, output_tokens: int) -> dict[str, Any]:
+    return {"input_tokens": plan.prompt_tokens, "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": output_tokens, "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": plan.prompt_tokens + output_tokens}
+
+
+class Rendered:
+    """The ids and items of one planned response, for both the JSON and the event renderings."""
+
+    def __init__(self, request: ResponsesRequest, plan: CallPlan) -> None:
+        self.request, self.plan = request, plan
+        suffix = plan.request_id.removeprefix("req_")
+        self.id = f"resp_{suffix}"
+        self.message_id = f"msg_{suffix}"
+        self.created_at = int(time.time())
+        self.calls = plan.tool_calls
+        # A reply that only calls tools has no message item (the real API sends none).
+        self.has_message = bool(plan.text) or not self.calls
+        incomplete = plan.finish_reason == "length"
+        self.status = "incomplete" if incomplete else "completed"
+
+    def call_id_of(self, index: int) -> str:
+        """The output item id of call ``index`` (distinct from the call's ``call_id``)."""
+        return f"fc_{self.id[5:]}_{index}"
+
+    def call_item(self, index: int, *, done: bool) -> dict[str, Any]:
+        call = self.calls[index]
+        return {"id": self.call_id_of(index), "type": "function_call", "call_id": call.id,
+                "name": call.name, "arguments": call.arguments if done else "",
+                "status": "completed" if done else "in_progress"}
+
+    def message_item(self, *, done: bool) -> dict[str, Any]:
+        content = [{"type": "output_text", "text": self.plan.text, "annotations": [],
+                    "logprobs": []}] if done else []
+        return {"id": self.message_id, "type": "message", "role": "assistant",
+                "status": "completed" if done else "in_progress", "content": content}
+
+    def output(self) -> list[dict[str, Any]]:
+        items = [self.message_item(done=True)] if self.has_message else []
+        return items + [self.call_item(i, done=True) for i in range(len(self.calls))]
+
+    def response(self, *, status: str, output: list[dict[str, Any]] | None,
+                 usage: dict[str, Any] | None) -> dict[str, Any]:
+        echo = self.request.echo
+        return {
+            "id": self.id, "object": "response", "created_at": self.created_at,
+            "status": status, "background": False, "error": None,
+            "incomplete_details": ({"reason": "max_output_tokens"} if status == "incomplete"
+                                   else None),
+            "model": self.plan.model, "output": output if output is not None else [],
+            "reasoning": {"effort": None, "summary": None}, "usage": usage, **echo,
+        }
+
+    def conversation(self) -> list[dict[str, Any]]:
+        """The stored conversation: the input, then this reply as one assistant turn."""
+        reply: dict[str, Any] = {"role": "assistant", "content": self.plan.text if self.has_message else ""}
+        if self.calls:
+            reply["tool_calls"] = [{"id": c.id, "type": "function",
+                                    "function": {"name": c.name, "arguments": c.arguments}}
+                                   for c in self.calls]
+        return [*self.request.conversation, reply]
+
+
+class _Events:
+    """Numbers and frames ``response.*`` events as SSE (``event:`` line plus ``data:`` JSON)."""
+
+    def __init__(self) -> None:
+        self.sequence = 0
+
+    def __call__(self, type: str, **fields: Any) -> bytes:
+        payload = {"type": type, "sequence_number": self.sequence, **fields}
+        self.sequence += 1
+        return b"event: " + type.encode() + b"\ndata: " + _json_bytes(payload) + b"\n\n"
+
+
+class Responses(ChatCompletions):
+    """``POST /v1/responses`` as a bare ASGI endpoint, beside :class:`ChatCompletions`."""
+
+    def __init__(self, state: ServerState) -> None:
+        super().__init__(state)
+        self.stored: OrderedDict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = OrderedDict()
+
+    # -- storage
+
+    def lookup(self, response_id: str) -> list[dict[str, Any]] | None:
+        entry = self.stored.get(response_id)
+        return None if entry is None else entry[1]
+
+    def _store(self, rendered: Rendered, response: dict[str, Any]) -> None:
+        if not rendered.request.store:
+            return
+        self.stored[rendered.id] = (response, rendered.conversation())
+        while len(self.stored) > MAX_STORED:
+            self.stored.popitem(last=False)
+
+    # -- the request
+
+    async def _handle(self, scope: dict[str, Any], receive: Receive, send: Send,
+                      answering: list[bool]) -> None:
+        state, engine = self.state, self.engine
+        started = time.perf_counter()
+        course_start = clock.to_course(started)
+        length = authorization = forced = None
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                length = value
+            elif name == b"authorization":
+                authorization = value.decode("latin-1")
+            elif name == b"x-stainless-retry-count":
+                if value != b"0":
+                    state.stats.sdk_retries += 1
+            elif name == b"x-course-fault" and state.fault_header:
+                forced = value.decode("latin-1")
+        try:
+            raw = await self._read_body(receive, length)
+        except _ClientGone:
+            return
+        try:
+            body = json.loads(raw.decode())
+        except (ValueError, RecursionError):
+            raise APIError(400, "We could not parse the JSON body of your request. (HINT: This "
+                                "likely means you aren't using your HTTP library correctly. The "
+                                "API expects a JSON payload, but what was sent was not valid "
+                                "JSON.)") from None
+        request = parse_responses_request(body, self.lookup)
+        if request.model not in PRESETS:
+            raise _model_not_found(request.model)
+        if forced is not None and forced not in OUTCOMES:
+            raise APIError(400, f"x-course-fault must be one of {', '.join(OUTCOMES)}",
+                           param="x-course-fault", code="invalid_value")
+        chat = ChatRequest(model=request.model, messages=request.messages, stream=request.stream,
+                           max_tokens=request.max_output_tokens, tools=request.tools or None,
+                           tool_choice=request.tool_choice,
+                           parallel_tool_calls=request.parallel_tool_calls,
+                           response_format=request.response_format)
+        bucket = state.bucket_for(authorization)
+        # From here on exactly as /v1/chat/completions: the engine's one outcome interpreter
+        # (course_utils.outcomes) says what to wait, what to deliver and how it ends.
+        try:
+            plan: CallPlan | None = state.plan(chat, bucket)
+        except (RateLimitError, BadRequestError) as err:
+            plan, steps = None, outcomes.refusal(err)
+        else:
+            if forced is not None:
+                plan = replace(plan, outcome=forced)
+            steps = outcomes.steps_for(engine, plan)
+        if steps.before_output:
+            if not await self._wait(steps.total, receive, plan, course_start):
+                return
+            try:
+                outcomes.settle(engine, plan, steps, clock.now() - course_start)
+            except RateLimitError as err:
+                raise _rate_limit_error(err, bucket) from None
+            except BadRequestError as err:
+                param = "input" if err.param in (None, "messages") else err.param
+                raise APIError(400, str(err), param=param, code=err.code) from None
+            except LLMError as err:
+                raise APIError(err.status_code, str(err), type="server_error",
+                               headers={"x-request-id": err.request_id or "",
+                                        "x-should-retry": "true"}) from None
+        assert plan is not None
+        headers = [(b"x-request-id", plan.request_id.encode()), *_header_list(_ratelimit_headers(bucket))]
+        rendered = Rendered(request, plan)
+        if request.stream:
+            state.stats.statuses[200] += 1
+            answering[0] = True
+            await self._stream_events(rendered, steps, headers, receive, send, course_start)
+            return
+        if not await self._wait(steps.total, receive, plan, course_start):
+            return
+        state.stats.statuses[200] += 1
+        answering[0] = True
+        response = rendered.response(status=rendered.status, output=rendered.output(),
+                                     usage=_usage(plan, plan.completion_tokens))
+        if steps.error is not None:  # a cut: promise the whole body, deliver half, hang up
+            payload = _json_bytes(response)
+            try:
+                outcomes.settle(engine, plan, steps, clock.now() - course_start)
+            except LLMError:
+                pass  # recorded; the client learns of it from the broken body
+            state.stats.cut += 1
+            await send({"type": "http.response.start", "status": 200, "headers": headers + [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode())]})
+            await send({"type": "http.response.body", "body": payload[: len(payload) // 2],
+                        "more_body": True})
+            return
+        latency = clock.now() - course_start
+        outcomes.settle(engine, plan, steps, latency)
+        self._store(rendered, response)
+        payload = _json_bytes(response)
+        headers += [(b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()),
+                    (b"x-course-latency", f"{latency:.4f}".encode()),
+                    (b"openai-processing-ms",
+                     str(round((time.perf_counter() - started) * 1000)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+    async def _stream_events(self, rendered: Rendered, steps: outcomes.Steps,
+                             headers: list[tuple[bytes, bytes]], receive: Receive, send: Send,
+                             course_start: float) -> None:
+        """The plan's pieces as ``response.*`` events, paced as the outcome's steps say.
+
+        Pieces come in order -- content tokens, then per call a header piece (id, name) and its
+        argument fragments -- so each output item is streamed whole before the next starts.
+        """
+        engine, stats, plan = self.engine, self.state.stats, rendered.plan
+        stats.streams_open += 1
+        pace = steps.gap > 0 or plan.outcome == "hang"
+        watcher = asyncio.ensure_future(_wait_for_disconnect(receive)) if pace else None
+        event = _Events()
+        pending: list[bytes] = []
+        delivered = 0
+
+        async def flush(more: bool = True) -> None:
+            await send({"type": "http.response.body", "body": b"".join(pending), "more_body": more})
+            pending.clear()
+
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": headers + [
+                (b"content-type", b"text/event-stream; charset=utf-8"),
+                (b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")]})
+            start = rendered.response(status="in_progress", output=[], usage=None)
+            pending.append(event("response.created", response=start))
+            pending.append(event("response.in_progress", response=start))
+            await flush()
+            if steps.first > 0:
+                if watcher is not None:
+                    if not await _sleep_or_watch(watcher, steps.first):
+                        outcomes.abandon(engine, plan, clock.now() - course_start, 0)
+                        return
+                else:
+                    await clock.sleep(steps.first)
+            pieces = plan.pieces if steps.emit else ()
+            current: int | None = None  # the output index of the item being streamed
+            for i in range(steps.emit):
+                if watcher is not None and watcher.done():
+                    outcomes.abandon(engine, plan, clock.now() - course_start, delivered)
+                    return
+                if i and steps.gap > 0:
+                    await clock.sleep(steps.gap)
+                current = self._piece(rendered, event, pending, current, pieces[i])
+                delivered += 1
+                if pace:
+                    await flush()
+            if steps.tail > 0:
+                await clock.sleep(steps.tail)
+            if steps.error is not None:  # a cut: what was sent, then hang up without the end
+                if pending:
+                    await flush()
+                try:
+                    outcomes.settle(engine, plan, steps, clock.now() - course_start)
+                except LLMError:
+                    pass
+                stats.cut += 1
+                return  # uvicorn closes the connection: the client sees the stream break
+            # Close the last item, and stream any item that had no pieces at all.
+            if rendered.has_message and current is None:
+                self._open(rendered, event, pending, 0)
+                current = 0
+            total_items = int(rendered.has_message) + len(rendered.calls)
+            while current is not None and current < total_items:
+                self._close(rendered, event, pending, current)
+                current += 1
+                if current < total_items:
+                    self._open(rendered, event, pending, current)
+            completion = outcomes.settle(engine, plan, steps, clock.now() - course_start)
+            response = rendered.response(status=rendered.status, output=rendered.output(),
+                                         usage=_usage(plan, completion.completion_tokens))
+            self._store(rendered, response)
+            final = "response.incomplete" if rendered.status == "incomplete" else "response.completed"
+            pending.append(event(final, response=response))
+            await flush(more=False)
+        except asyncio.CancelledError:
+            outcomes.abandon(engine, plan, clock.now() - course_start, delivered)
+            raise
+        finally:
+            stats.streams_open -= 1
+            if watcher is not None:
+                watcher.cancel()
+
+    def _piece(self, rendered: Rendered, event: _Events, pending: list[bytes],
+               current: int | None, piece: str | ToolCallDelta) -> int:
+        """Emit one piece; returns the output index now being streamed."""
+        if isinstance(piece, str):
+            if current is None:
+                self._open(rendered, event, pending, 0)
+                current = 0
+            pending.append(event("response.output_text.delta", item_id=rendered.message_id,
+                                 output_index=0, content_index=0, delta=piece, logprobs=[]))
+            return current
+        index = piece.index + int(rendered.has_message)
+        if piece.id is not None:  # a call's first piece: finish what came before, open the call
+            if rendered.has_message and current is None:
+                self._open(rendered, event, pending, 0)
+                current = 0
+            if current is not None:
+                self._close(rendered, event, pending, current)
+            self._open(rendered, event, pending, index)
+            return index
+        pending.append(event("response.function_call_arguments.delta",
+                             item_id=rendered.call_id_of(piece.index), output_index=index,
+                             delta=piece.arguments))
+        return index
+
+    @staticmethod
+    def _open(rendered: Rendered, event: _Events, pending: list[bytes], output_index: int) -> str:
+        if rendered.has_message and output_index == 0:
+            pending.append(event("response.output_item.added", output_index=0,
+                                 item=rendered.message_item(done=False)))
+            pending.append(event("response.content_part.added", item_id=rendered.message_id,
+                                 output_index=0, content_index=0,
+                                 part={"type": "output_text", "text": "", "annotations": [],
+                                       "logprobs": []}))
+            return rendered.message_id
+        item = rendered.call_item(output_index - int(rendered.has_message), done=False)
+        pending.append(event("response.output_item.added", output_index=output_index, item=item))
+        return item["id"]
+
+    @staticmethod
+    def _close(rendered: Rendered, event: _Events, pending: list[bytes], output_index: int) -> None:
+        if rendered.has_message and output_index == 0:
+            text = rendered.plan.text
+            part = {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
+            pending.append(event("response.output_text.done", item_id=rendered.message_id,
+                                 output_index=0, content_index=0, text=text, logprobs=[]))
+            pending.append(event("response.content_part.done", item_id=rendered.message_id,
+                                 output_index=0, content_index=0, part=part))
+            pending.append(event("response.output_item.done", output_index=0,
+                                 item=rendered.message_item(done=True)))
+            return
+        item = rendered.call_item(output_index - int(rendered.has_message), done=True)
+        pending.append(event("response.function_call_arguments.done", item_id=item["id"],
+                             output_index=output_index, arguments=item["arguments"]))
+        pending.append(event("response.output_item.done", output_index=output_index, item=item))

@@ -118,7 +118,7 @@ calls = first.choices[0].message.tool_calls
 print([f"{c.function.name}({c.function.arguments})" for c in calls])
 
 # %% tags=["raises-exception"]
-# This cell fails on purpose: ExceptionGroup with FileNotFoundError (or TimeoutError on a real endpoint)
+# This cell fails on purpose: an ExceptionGroup holding read_document's FileNotFoundError
 async with asyncio.TaskGroup() as tg:
     for tool_call in calls:
         tg.create_task(call_tool(tool_call))

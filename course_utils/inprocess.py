@@ -108,7 +108,8 @@ class InProcessTransport(httpx2.AsyncBaseTransport):
                     start.set_exception(httpx2.RemoteProtocolError("the server sent no response"))
                 queue.put_nowait(_END)  # after a complete body this is never read
 
-        task = asyncio.ensure_future(run())
+        # Named, so a Timeline shows the model working (an agent turn's model wait) as "model".
+        task = loop.create_task(run(), name="model")
         try:
             message = await start
         except BaseException:

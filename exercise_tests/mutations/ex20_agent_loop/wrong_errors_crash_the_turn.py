@@ -1,0 +1,23 @@
+# MUTATION: the lesson's first try: a TaskGroup of the calls with no error handling, so one bad tool crashes the turn
+# EXPECT: because one tool call failed
+async def run_tool_calls(tool_calls):
+    async def one(c):
+        async with asyncio.timeout(TIMEOUTS.get(c.function.name, DEFAULT_TIMEOUT)):
+            result = await TOOLS[c.function.name](**json.loads(c.function.arguments))
+        return {"role": "tool", "tool_call_id": c.id, "content": json.dumps(result)}
+
+    async with asyncio.TaskGroup() as tg:
+        tasks = [tg.create_task(one(c)) for c in tool_calls]
+    return [t.result() for t in tasks]
+
+
+async def agent_loop(client, question, max_steps=5):
+    messages = [{"role": "user", "content": question}]
+    for _ in range(max_steps):
+        reply = await client.chat.completions.create(model=MODEL, messages=messages, tools=SCHEMAS)
+        message = reply.choices[0].message
+        if not message.tool_calls:
+            return message.content
+        messages.append(message.model_dump(exclude_none=True))
+        messages += await run_tool_calls(message.tool_calls)
+    raise StepBudgetExceeded("budget")

@@ -545,7 +545,9 @@ class LLMEngine:
             return
         if text is None and results:
             text = prose_from_results(results)
-        if fmt is not None:
+        if fmt is not None and isinstance(turn, Reply):
+            plan.json_output = True  # a scripted reply is sent as written; parsed if it is JSON
+        elif fmt is not None:
             if hints is None:
                 hints = hints_for(read_conversation(messages).user_text)
             if results:

@@ -234,3 +234,11 @@ async def test_three_parallel_tool_calls_one_slow_one_failing():
     # bound would only measure the machine's load).
     assert elapsed >= 2.5
     assert client.course_app.state.sim.engine.usage.latencies[0] >= 0.5
+
+
+def test_openai_client_follows_course_llm_base_url(monkeypatch):
+    monkeypatch.setenv("COURSE_LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    with pytest.warns(UserWarning, match="seed"):
+        client = openai_client(seed=3)
+    assert str(client.base_url).startswith("http://127.0.0.1:9/v1")
+    assert not hasattr(client, "course_app")

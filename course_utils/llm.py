@@ -766,7 +766,8 @@ class SimulatedLLM(_ClientBase):
             plan, steps = self._steps(prompt, {"model": model, "max_tokens": max_tokens})
         try:
             await self._wait(steps.first)
-            await self._wait(steps.rest)
+            # To the planned end, not `rest` more: a late first wake-up must not add up.
+            await self._wait(start + steps.total - clock.now())
         except asyncio.CancelledError:
             # A cancelled call still cost its prompt: hedged requests and timeouts show up in usage.
             outcomes.abandon(self.engine, plan, clock.now() - start, 0)
@@ -895,7 +896,7 @@ class SimulatedLLMSync(_ClientBase):
             plan, steps = self._steps(prompt, _options(system, model, max_tokens, agent_options))
             try:
                 clock.sleep_blocking(steps.first)
-                clock.sleep_blocking(steps.rest)
+                clock.sleep_blocking(start + steps.total - clock.now())
             except BaseException:  # Ctrl+C in a notebook: the call was abandoned
                 outcomes.abandon(self.engine, plan, clock.now() - start, 0)
                 raise

@@ -59,7 +59,7 @@ from .faults import (SCRIPTED_RETRY_AFTER, BadRequestError, FaultPlan, LLMError,
 from .metrics import Metrics
 from .presets import PRESETS, ModelPreset, get_preset
 from .ratelimit import RateLimits
-from .seeding import Draws, mix_unit, stable_int
+from .seeding import mix_unit, stable_int
 from .textgen import Answer, FixedAnswer, count_tokens, cut_at_stop, generate
 
 if TYPE_CHECKING:

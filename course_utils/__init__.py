@@ -37,8 +37,9 @@ _EXPORTS = {
     "quiz": "quizzes", "MultipleChoice": "quizzes", "ShortAnswer": "quizzes",
 }
 _SUBMODULES = {"background", "live", "network", "serving", "provider", "health", "comparison", "tools", "sync_tools", "records", "plots", "quizzes", "clock", "config", "llm", "tracing",
-               "lag", "faults", "ratelimit", "metrics", "presets", "textgen", "seeding",
-               "toolpolicy", "scripting", "schema_instances", "outcomes", "inprocess"}
+               "lag", "faults", "ratelimit", "metrics", "presets", "textgen", "seeding"}
+# The model as an agent's brain (issue 10).
+_SUBMODULES |= {"toolpolicy", "scripting", "schema_instances", "outcomes", "inprocess"}
 
 __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES)
 

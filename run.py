@@ -168,7 +168,6 @@ def lab_command(work: Path, port: int, open_browser: bool = True) -> list[str]:
         f"--ServerApp.root_dir={work}",             # the whole course copy, exercises/ included
         f"--LabApp.default_url=/lab/tree/{FIRST_LESSON}",  # lesson 01, not the Launcher
         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-        "--LabApp.news_url=None",                   # no news feed, so no news toast
         "--ServerApp.log_level=WARN",               # run.py prints the one URL that matters
         # Kernels get CurveZMQ keys from the server, so ipykernel 7 has no reason to warn
         # about plain-text TCP (the python3 kernelspec declares Curve support).
@@ -206,6 +205,10 @@ def lab(argv: list[str]) -> None:
     env["COURSE_WORK_DIR"] = str(work)
     # check() reads the learner's exercises from their copy, next to their lessons.
     env["COURSE_EXERCISES_DIR"] = str(work / "exercises")
+    # JupyterLab's defaults for the course (no "get Jupyter news?" toast, no update checks)
+    # live in jupyter-config/; later entries of the path still apply.
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+        p for p in (str(ROOT / "jupyter-config"), env.get("JUPYTER_CONFIG_PATH")) if p)
     _run([str(PYTHON), "-m", "course_utils.workspace", "prepare"], cwd=ROOT, env=env)
     token = env.setdefault("JUPYTER_TOKEN", secrets.token_urlsafe(24))
     base = f"http://127.0.0.1:{port}"

@@ -159,3 +159,18 @@ def test_requirements_are_exact_pins_and_the_lock_covers_them() -> None:
         assert lock.get(req.name.lower().replace("_", "-")) == spec.version, \
             f"{req.name}: constraints.txt is stale; run `python3 run.py lock`"
     assert lock["openai"] == "3.57.0" and lock["httpx"] == "0.28.1" and lock["mcp"] == "2.3.0"
+
+
+def test_run_py_lab_serves_the_course_copy_and_opens_lesson_01(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("course_run", ROOT / "run.py")
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    args = run.lab_command(tmp_path, 8899, open_browser=False)
+    assert f"--ServerApp.root_dir={tmp_path}" in args
+    assert "--LabApp.default_url=/lab/tree/notebooks/01_start_here.ipynb" in args
+    assert "--ServerApp.ip=127.0.0.1" in args and "--no-browser" in args
+    assert (ROOT / run.FIRST_LESSON).exists()
+    overrides = json.loads((ROOT / "jupyter-config" / "labconfig" / "default_setting_overrides.json").read_text())
+    assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"

@@ -26,10 +26,11 @@ return Array.from(panel.querySelectorAll('.jp-Notebook .jp-Cell')).map(cell => (
   kind: cell.classList.contains('jp-CodeCell') ? 'code' : 'markdown',
   prompt: (cell.querySelector('.jp-InputPrompt') || {}).textContent || '',
   text: (cell.querySelector('.jp-OutputArea') || {}).textContent || '',
-  errors: cell.querySelectorAll('[data-mime-type="application/vnd.jupyter.error"]').length,
+  // JupyterLab draws an exception as stderr text: count those that are tracebacks.
+  errors: Array.from(cell.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]'))
+    .filter(e => /Traceback|^\w*(Error|Exception|Group)\b/m.test(e.textContent)).length,
   stderr: cell.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]').length,
   widgets: cell.querySelectorAll('.jupyter-widgets').length,
-  tags: cell.dataset ? (cell.getAttribute('data-jp-tags') || '') : '',
 }));
 """
 
@@ -124,6 +125,25 @@ class Lab:
         wait_for(lambda: self.driver.execute_script(
             "const cell = document.querySelectorAll(arguments[0] + ' .jp-Notebook .jp-Cell')[arguments[1]];"
             "return cell.classList.contains('jp-mod-active');", _ACTIVE, index), f"cell {index} to be selected")
+
+    def run_cell(self, index: int, timeout: float = WAIT) -> dict[str, Any]:
+        """Run one cell (Run > Run Selected Cell and Do not Advance) and wait for it to finish."""
+        self.select(index)
+        self.menu("Run", "Run Selected Cell and Do not Advance")
+        return wait_for(lambda: (cell := self.cells()[index])["prompt"].strip() not in {"[ ]:", "[*]:", ""}
+                        and self.kernel_status() == "idle" and cell, f"cell {index} to run", timeout)
+
+    def add_cell_below(self, index: int, code: str) -> int:
+        """Insert a code cell below cell ``index`` with the toolbar's + and type ``code`` into it."""
+        self.select(index)
+        self.active("[data-command='notebook:insert-cell-below']").click()
+        self.sources.insert(index + 1, code)
+        wait_for(lambda: len(self.cells()) == len(self.sources), "the new cell")
+        editor = wait_for(lambda: self.active(".jp-Cell.jp-mod-active .cm-content"), "the new cell's editor")
+        editor.click()
+        editor.send_keys(code)
+        wait_for(lambda: code.splitlines()[0] in editor.text, "the code to be typed")
+        return index + 1
 
     def active(self, selector: str) -> Any:
         from selenium.webdriver.common.by import By

@@ -11,11 +11,14 @@ from .jupyterlab import ROOT, Lab, notebook_calling, wait_for
 FIRST = "notebooks/01_start_here.ipynb"
 
 
-def _all_ran(lab: Lab) -> list[dict] | None:
+def _finished(lab: Lab) -> list[dict] | None:
+    """The cells once Run All has stopped: every code cell ran, or one showed an error."""
     cells = lab.cells()
     code = [c for c in cells if c["kind"] == "code"]
-    done = code and all(c["prompt"].strip() not in {"[ ]:", "[*]:", ""} for c in code)
-    return cells if done and lab.kernel_status() == "idle" else None
+    if not code or lab.kernel_status() != "idle" or any("*" in c["prompt"] for c in code):
+        return None
+    done = all(c["prompt"].strip() not in {"[ ]:", ""} for c in code)
+    return cells if done or any(c["errors"] for c in code) else None
 
 
 def test_lab_opens_lesson_01_not_the_launcher(lab: Lab) -> None:
@@ -38,10 +41,11 @@ def test_lab_opens_lesson_01_not_the_launcher(lab: Lab) -> None:
 def test_lesson_01_runs_all_cells_without_errors_and_its_widgets_render(lab: Lab) -> None:
     lab.open_notebook(FIRST)
     lab.menu("Run", "Run All Cells")
-    cells = wait_for(lambda: _all_ran(lab), "every code cell of lesson 01 to run", timeout=300)
-    broken = [c["source"].splitlines()[:1] + [c["text"][-400:]] for c in cells
-              if c["errors"] and "raises-exception" not in c["tags"]]
+    cells = wait_for(lambda: _finished(lab), "Run All to finish lesson 01", timeout=300)
+    broken = [c["source"].splitlines()[:1] + [c["text"][-600:]] for c in cells
+              if c["errors"] and not c["source"].startswith("# This cell fails on purpose")]
     assert not broken, f"cells showed an error: {broken}"
+    assert all(c["prompt"].strip() != "[ ]:" for c in cells if c["kind"] == "code")
     code = [c for c in cells if c["kind"] == "code"]
     doctor = next(c for c in code if "doctor()" in c["source"])
     assert "You are ready" in doctor["text"], doctor["text"][-500:]
@@ -57,19 +61,22 @@ def test_lesson_01_runs_all_cells_without_errors_and_its_widgets_render(lab: Lab
         By.CSS_SELECTOR, ".jp-NotebookPanel:not(.lm-mod-hidden)").text, "the quiz to answer the click")
 
 
-@pytest.mark.skip(reason="browser steps still being made reliable")
 def test_playground_redraws_on_every_press(lab: Lab) -> None:
-    from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     lesson = notebook_calling("concurrency_playground")
     lab.open_notebook(f"notebooks/{lesson.name}")
-    cells = lab.cells()
-    at = next(i for i, c in enumerate(cells) if "concurrency_playground(" in c["source"])
-    # Run everything up to the playground (not the sweep after it): select the next cell,
-    # then Run > Run All Above Selected Cell.
-    lab.select(at + 1)
-    lab.menu("Run", "Run All Above Selected Cell")
+    # Run only what the playground needs: the first code cell (imports, limits), the cells
+    # defining measure() and draw_sweep(), and the playground itself. (Running the whole
+    # lesson would tie this test to every timing assertion in it.)
+    code = [i for i, c in enumerate(lab.cells()) if c["kind"] == "code"]
+    needed = [code[0]] + [i for i in code if "def measure(" in lab.sources[i]
+                          or "def draw_sweep(" in lab.sources[i]]
+    at = next(i for i in code if "concurrency_playground(" in lab.sources[i])
+    for index in dict.fromkeys(needed):
+        ran = lab.run_cell(index)
+        assert not ran["errors"], f"cell {index} failed: {ran['text'][-500:]}"
+    lab.run_cell(at, timeout=300)
     status = wait_for(lambda: lab.active(".course-playground .widget-html-content"),
                       "the playground to appear", timeout=300)
     wait_for(lambda: "with 4 in flight" in status.text, "the playground's first run", timeout=300)
@@ -105,26 +112,14 @@ def test_exercise_opens_in_the_editor_from_the_lesson_link(lab: Lab) -> None:
     wait_for(lambda: "def " in editor.text, "the exercise's code in the editor")
 
 
-@pytest.mark.skip(reason="browser steps still being made reliable")
 def test_check_and_hint_work_from_the_notebook(lab: Lab) -> None:
-    from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.common.keys import Keys
-
     lab.open_notebook("notebooks/02_why_async.ipynb")
     last = len(lab.sources) - 1
 
     def run_in_new_cell(code: str) -> str:
         nonlocal last
-        lab.select(last)
-        # Command mode: "b" inserts a cell below, Enter edits it, Shift+Enter runs it.
-        ActionChains(lab.driver).send_keys(Keys.ESCAPE, "b", Keys.ENTER).perform()
-        last += 1
-        lab.sources.insert(last, code)
-        wait_for(lambda: len(lab.cells()) == len(lab.sources), "the new cell")
-        ActionChains(lab.driver).send_keys(code).key_down(Keys.SHIFT).send_keys(Keys.ENTER) \
-            .key_up(Keys.SHIFT).perform()
-        return wait_for(lambda: lab.kernel_status() == "idle" and lab.cells()[last]["text"].strip(),
-                        f"the output of {code!r}")
+        last = lab.add_cell_below(last, code)
+        return wait_for(lambda: lab.run_cell(last)["text"].strip(), f"the output of {code!r}")
 
     name = "ex02_student_report"
     stub = run_in_new_cell(f'from course_utils import check, hint; check("{name}")')

@@ -19,7 +19,7 @@ WAIT = 120.0
 _ACTIVE = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 
 # One snapshot of the visible notebook's cells, read in a single round trip.
-_CELLS_JS = """
+_CELLS_JS = r"""
 const panel = document.querySelector(arguments[0]);
 if (!panel) return null;
 return Array.from(panel.querySelectorAll('.jp-Notebook .jp-Cell')).map(cell => ({

@@ -130,3 +130,12 @@ def test_check_and_hint_work_from_the_notebook(lab: Lab) -> None:
     shutil.copy(ROOT / "solutions" / f"{name}.py", lab.server.work / "exercises" / f"{name}.py")
     solved = run_in_new_cell(f'check("{name}")')
     assert "pass. Well done" in solved, solved
+
+
+def test_run_py_lab_prints_one_url_and_kernels_start_without_warnings(lab: Lab) -> None:
+    lab.open_notebook(FIRST)  # starts a kernel, whose warnings would land in run.py's output
+    lab.run_cell(next(i for i, c in enumerate(lab.cells()) if c["kind"] == "code"))
+    printed = "\n".join(lab.server.lines)
+    urls = [line for line in lab.server.lines if "http://" in line]
+    assert len(urls) == 1 and lab.server.token in urls[0], printed
+    assert "without encryption" not in printed and "WARNING" not in printed, printed

@@ -40,6 +40,16 @@ def _have_browser() -> bool:
     return all(Path(p).exists() and os.access(p, os.X_OK) for p in (CHROMIUM, CHROMEDRIVER))
 
 
+if not _have_browser():
+    # Not collected at all, so the run says it once (below) rather than once per test.
+    collect_ignore_glob = ["test_*.py"]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not _have_browser():
+        terminalreporter.write_line(ENABLE)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

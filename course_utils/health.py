@@ -16,7 +16,8 @@ from .config import ConfigError, settings
 
 MIN_PYTHON = (3, 11)
 REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements.txt"
-FIX_INSTALL = "run: python -m pip install -r requirements.txt (from the course folder)"
+FIX_INSTALL = ("run: python -m pip install -r requirements.txt -c constraints.txt "
+               "(from the course folder), or python3 run.py doctor")
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,13 @@ def check_top_level_await(timeout: float = 60.0) -> Check:
     except ImportError:
         return Check(name, False, "jupyter_client is missing", FIX_INSTALL)
     try:
-        km, kc = start_new_kernel(kernel_name="python3", startup_timeout=timeout)
+        import zmq
+
+        # With CurveZMQ keys from the manager (the python3 kernelspec declares support), the
+        # kernel's sockets are encrypted and ipykernel 7 does not warn about plain-text TCP.
+        encryption = "auto" if zmq.has("curve") else "disabled"
+        km, kc = start_new_kernel(kernel_name="python3", startup_timeout=timeout,
+                                  transport_encryption=encryption)
     except Exception as error:  # any failure to start is what the learner needs to hear about
         return Check(name, False, f"could not start a python3 kernel ({error})",
                      "python -m ipykernel install --user --name python3")

@@ -34,6 +34,9 @@ _MARK_STYLES = {
 _DEFAULT_MARK = ("o", "#000000")
 # Beyond this many rows, task names would overlap; rows are numbered instead.
 _MAX_NAMED_ROWS = 40
+#: Narrowest drawn "running" segment, as a fraction of the time axis (about 4 px at 9 inches):
+#: only the drawing is widened, never the figures a timeline reports.
+_MIN_RUNNING_WIDTH = 0.005
 
 
 _display_ready = False
@@ -104,12 +107,18 @@ def _draw_timeline(ax: "Axes", timeline: "Timeline", title: str | None, max_rows
         for seg in task.segments:
             per_state[seg.state].append((seg.start, seg.end, row))
 
+    end = max([timeline.elapsed] + [t.end for t in shown])
+    right = xmax if xmax is not None else max(end, 1e-9) * 1.02
     height = 0.8
     for state, spans in per_state.items():
         # One collection per state: thousands of separate bars would take seconds to draw.
         if spans:
             arr = np.asarray(spans, dtype=float)
             x0, x1, y = arr[:, 0], arr[:, 1], arr[:, 2] - height / 2
+            if state == "running":
+                # A task's steps often last microseconds: drawn to scale they vanish, and the
+                # lessons point at them. Each is drawn at least _MIN_RUNNING_WIDTH of the axis.
+                x1 = np.maximum(x1, x0 + _MIN_RUNNING_WIDTH * right)
             verts = np.stack([np.stack([x0, y], 1), np.stack([x0, y + height], 1),
                               np.stack([x1, y + height], 1), np.stack([x1, y], 1)], axis=1)
         else:
@@ -117,7 +126,8 @@ def _draw_timeline(ax: "Axes", timeline: "Timeline", title: str | None, max_rows
         edge = "#999999" if state == "waiting" else "none"
         coll = PolyCollection(verts, facecolors=STATE_COLORS[state], edgecolors=edge,
                               linewidths=0.3 if n <= _MAX_NAMED_ROWS else 0.0,
-                              label=_STATE_LABELS[state])
+                              label=_STATE_LABELS[state],
+                              zorder=2.5 if state == "running" else 2.0)  # slivers on top
         ax.add_collection(coll)
 
     handles: list[Any] = [Patch(facecolor=STATE_COLORS[s], edgecolor="#999999",
@@ -134,8 +144,7 @@ def _draw_timeline(ax: "Axes", timeline: "Timeline", title: str | None, max_rows
         handles.append(Line2D([], [], linestyle="none", marker=marker, color=colour,
                               markersize=7, label=kind))
 
-    end = max([timeline.elapsed] + [t.end for t in shown])
-    ax.set_xlim(0.0, xmax if xmax is not None else max(end, 1e-9) * 1.02)
+    ax.set_xlim(0.0, right)
     ax.set_ylim(n - 0.5 if n else 0.5, -0.5)  # first task on top
     if n <= _MAX_NAMED_ROWS:
         ax.set_yticks(range(n), [t.label for t in shown], fontsize=8)

@@ -283,17 +283,44 @@ def _make_factory(previous: Callable[..., Any] | None) -> Callable[..., Any]:
 # ----------------------------------------------------------------------------- spans
 
 
-class _Span:
-    """One running segment around sync code; both a sync and an async context manager."""
+# The span open in this context and who opened it (its timeline, task and thread): a span
+# opened inside it by the same task or thread is the same stretch of work, so it adds no row.
+_open_span: contextvars.ContextVar[tuple[Any, Any, int] | None] = contextvars.ContextVar(
+    "course_open_span", default=None
+)
 
-    __slots__ = ("_tl", "_label", "_t0")
+
+def _span_owner(tl: "Timeline") -> tuple[Any, Any, int]:
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:  # no running loop: plain sync code
+        task = None
+    return (tl, task, threading.get_ident())
+
+
+class _Span:
+    """One running segment around sync code; both a sync and an async context manager.
+
+    Nested spans of one task or thread draw one row, the outermost: lesson 02 wraps each
+    blocking tool call in a span, and the tool's own span inside it must not add a second row.
+    """
+
+    __slots__ = ("_tl", "_label", "_t0", "_token")
 
     def __init__(self, tl: "Timeline | None", label: str) -> None:
         self._tl = tl
         self._label = label
         self._t0 = 0.0
+        self._token: contextvars.Token[Any] | None = None
 
     def __enter__(self) -> "_Span":
+        tl = self._tl
+        if tl is not None:
+            owner = _span_owner(tl)
+            if _open_span.get() == owner:
+                self._tl = None  # inside a span of the same task: the outer one draws the row
+            else:
+                self._token = _open_span.set(owner)
         self._t0 = perf_counter()
         return self
 
@@ -302,6 +329,12 @@ class _Span:
         tl = self._tl
         if tl is None:
             return
+        if self._token is not None:
+            try:
+                _open_span.reset(self._token)
+            except ValueError:  # exited in another context than entered
+                _open_span.set(None)
+            self._token = None
         tl._add_span(self._label, self._t0, t1, _describe(exc) if exc is not None else None)
 
     async def __aenter__(self) -> "_Span":

@@ -258,7 +258,7 @@ assert speedup > 50
 # Open each file in `exercises/`, write your code, then run its check here; `hint("...")` helps
 # if you are stuck.
 #
-# 1. `ex02_student_report`: fetch one student's grades, attendance and schedule at the same time,
+# 1. [`exercises/ex02_student_report.py`](../exercises/ex02_student_report.py): fetch one student's grades, attendance and schedule at the same time,
 #    then the reports of a whole class, in order, letting errors reach the caller.
 # 2. `ex02_research_step`: run an agent's web searches concurrently, then make one model call with
 #    everything they found.

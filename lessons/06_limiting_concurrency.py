@@ -433,45 +433,17 @@ def draw_sweep(runs):
 
 
 # %% [markdown]
-# Move the slider and press the button. The callback cannot `await` (widgets call it as a plain
-# function), so it schedules the run on the notebook's running event loop with
-# `asyncio.ensure_future` and keeps a reference to the task until it is done: the loop itself
-# holds only a weak reference, and an unreferenced task can be garbage-collected mid-flight.
+# Move the slider and press the button: each press runs `measure` with that many requests in
+# flight and redraws the plot with every value you have tried. The callback cannot `await`
+# (widgets call it as a plain function), so it schedules the run on the notebook's running event
+# loop with `asyncio.ensure_future` and keeps a reference to the task until it is done: the loop
+# itself holds only a weak reference, and an unreferenced task can be garbage-collected
+# mid-flight. (The widget code is `course_utils/playground.py`, if you want to read it.)
 
 # %%
-import ipywidgets as widgets  # noqa: E402
-from IPython.display import display  # noqa: E402
+from course_utils.playground import concurrency_playground  # noqa: E402
 
-playground_runs = {}
-running = set()
-slider = widgets.IntSlider(value=4, min=1, max=32, description="in flight")
-button = widgets.Button(description="Run 20 requests", button_style="primary")
-output = widgets.Output()
-
-
-async def run_and_draw(concurrency):
-    button.disabled = True
-    try:
-        playground_runs[concurrency] = await measure(concurrency)
-        output.clear_output(wait=True)
-        with output:
-            display(draw_sweep(playground_runs))
-    finally:
-        button.disabled = False
-
-
-def on_click(_):
-    task = asyncio.ensure_future(run_and_draw(slider.value))
-    running.add(task)
-    task.add_done_callback(running.discard)
-
-
-button.on_click(on_click)
-display(widgets.VBox([widgets.HBox([slider, button]), output]))
-
-button.click()                       # what pressing the button does: schedule one run...
-await asyncio.gather(*running)       # ...and (only here, so the cell shows it) wait for it
-assert slider.value in playground_runs
+playground = await concurrency_playground(measure, draw_sweep)  # runs once at 4 in flight
 
 # %% [markdown]
 # Nobody moves a slider when the notebook runs unattended, so here is the sweep the playground

@@ -76,6 +76,21 @@ async def test_plot_timeline_one_collection_per_state_and_a_legend() -> None:
     fig.canvas.draw()
 
 
+async def test_running_slivers_are_drawn_wide_enough_to_see() -> None:
+    async with Timeline() as tl:
+        await asyncio.gather(*(clock.sleep(0.3) for _ in range(3)))
+    busy = tl.busy_time  # a few steps of microseconds each
+    fig = plots.plot_timeline(tl)
+    (ax,) = fig.axes
+    running = polys(ax)[list(plots.STATE_COLORS).index("running")]
+    width = ax.get_xlim()[1]
+    for path in running.get_paths():
+        xs = path.vertices[:, 0]
+        assert xs.max() - xs.min() >= 0.004 * width  # visible, not a hairline
+    assert running.get_zorder() > polys(ax)[1].get_zorder()  # drawn over the waiting bar
+    assert tl.busy_time == busy  # only the drawing is widened, not the figures
+
+
 async def test_plot_does_not_touch_pyplot_state() -> None:
     import matplotlib.pyplot as plt
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -59,3 +61,116 @@ def test_every_lesson_has_its_exercises_and_quiz():
         assert checked <= solutions, f"{path.name} checks exercises that do not exist: {checked - solutions}"
         if number != "01":
             assert len(checked) >= 2 and all(n.startswith(f"ex{number}_") for n in checked), path.name
+
+
+# ----------------------------------------------------------------------------- conventions
+# docs/authoring.md, "Cells that fail on purpose" and "Naming an exercise". Lessons are being
+# rewritten to follow them: a notebook listed below is expected to fail its check until it is
+# converted (then drop it from the list; the check is per notebook, so the rest stay strict).
+
+FAILS_ON_PURPOSE = "# This cell fails on purpose:"
+NOT_YET_FAILING_CELLS_SAY_SO = {
+    "03_event_loop", "04_coroutines_and_tasks", "05_many_at_once", "06_limiting_concurrency",
+    "07_timeouts_retries", "09_streaming", "10_httpx", "12_pitfalls_debugging", "13_testing_async",
+}
+NOT_YET_EXERCISES_LINKED = {
+    "02_why_async", "03_event_loop", "04_coroutines_and_tasks", "05_many_at_once",
+    "06_limiting_concurrency", "07_timeouts_retries", "08_queues_pools_pipelines", "09_streaming",
+    "10_httpx", "11_sync_meets_async", "12_pitfalls_debugging", "13_testing_async",
+    "14_background_events", "15_capstone",
+}
+_LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def _per_lesson(not_yet: set[str]) -> list:
+    unknown = not_yet - {p.stem for p in _LESSONS}
+    assert not unknown, f"listed as not yet converted but no such lesson: {unknown}"
+    return [pytest.param(p, id=p.stem, marks=pytest.mark.xfail(
+        strict=False, reason="lessons are being rewritten")) if p.stem in not_yet
+        else pytest.param(p, id=p.stem) for p in _LESSONS]
+
+
+def _cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text())["cells"]
+
+
+def _source(cell: dict) -> str:
+    return "".join(cell["source"])
+
+
+
+@pytest.mark.parametrize("path", _per_lesson(NOT_YET_FAILING_CELLS_SAY_SO))
+def test_cells_that_fail_on_purpose_say_so_on_their_first_line(path: Path) -> None:
+    for cell in _cells(path):
+        if cell["cell_type"] != "code":
+            continue
+        tagged = "raises-exception" in cell.get("metadata", {}).get("tags", [])
+        first = _source(cell).lstrip("\n").split("\n", 1)[0]
+        says = first.startswith(FAILS_ON_PURPOSE) and len(first) > len(FAILS_ON_PURPOSE) + 3
+        assert tagged == says, (
+            f"{path.name}: a cell {'tagged raises-exception' if tagged else 'saying it fails'} must "
+            f"{'start with' if tagged else 'also carry the raises-exception tag, and start with'} "
+            f"'{FAILS_ON_PURPOSE} <what you will see>'; it starts with {first!r}")
+
+
+@pytest.mark.parametrize("path", _per_lesson(NOT_YET_EXERCISES_LINKED))
+def test_every_exercise_a_lesson_checks_is_a_link_to_its_file(path: Path) -> None:
+    import re
+
+    cells = _cells(path)
+    code = "\n".join(_source(c) for c in cells if c["cell_type"] == "code")
+    markdown = "\n".join(_source(c) for c in cells if c["cell_type"] == "markdown")
+    for name in sorted(set(re.findall(r'check\("(ex\d\d_\w+)"\)', code))):
+        link = f"[`exercises/{name}.py`](../exercises/{name}.py)"
+        assert link in markdown, f"{path.name} checks {name} but never links it as {link}"
+        assert (ROOT / "exercises" / f"{name}.py").exists(), f"{path.name} links a missing {name}.py"
+
+
+def test_every_markdown_link_to_a_course_file_resolves() -> None:
+    import re
+
+    for path in _LESSONS:
+        markdown = "\n".join(_source(c) for c in _cells(path) if c["cell_type"] == "markdown")
+        for target in re.findall(r"\]\((\.\./[^)#\s]+)\)", markdown):
+            assert (path.parent / target).exists(), f"{path.name} links to missing {target}"
+
+
+def test_ci_installs_chromium_for_the_browser_tests() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "chromium chromium-driver" in ci
+    assert ci.index("chromium") < ci.index("python3 run.py test")
+
+
+def test_requirements_are_exact_pins_and_the_lock_covers_them() -> None:
+    from packaging.requirements import Requirement
+
+    lock = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            lock[name.lower().replace("_", "-")] = version
+    for raw in (ROOT / "requirements.txt").read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        req = Requirement(line)
+        (spec,) = req.specifier  # exactly one specifier
+        assert spec.operator == "==", f"{line}: pin it exactly (==)"
+        assert lock.get(req.name.lower().replace("_", "-")) == spec.version, \
+            f"{req.name}: constraints.txt is stale; run `python3 run.py lock`"
+    assert lock["openai"] == "3.57.0" and lock["httpx"] == "0.28.1" and lock["mcp"] == "2.3.0"
+
+
+def test_run_py_lab_serves_the_course_copy_and_opens_lesson_01(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("course_run", ROOT / "run.py")
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    args = run.lab_command(tmp_path, 8899, open_browser=False)
+    assert f"--ServerApp.root_dir={tmp_path}" in args
+    assert "--LabApp.default_url=/lab/tree/notebooks/01_start_here.ipynb" in args
+    assert "--ServerApp.ip=127.0.0.1" in args and "--no-browser" in args
+    assert (ROOT / run.FIRST_LESSON).exists()
+    overrides = json.loads((ROOT / "jupyter-config" / "labconfig" / "default_setting_overrides.json").read_text())
+    assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"

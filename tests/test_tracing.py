@@ -326,6 +326,33 @@ def test_sync_timeline_without_a_loop() -> None:
     assert [m.kind for m in tl.marks] == ["retry"]
 
 
+async def test_nested_spans_of_one_task_draw_one_row() -> None:
+    """Lesson 02 wraps each blocking tool in a span; the tool's own span must not add a row."""
+    from course_utils import sync_tools
+
+    with Timeline() as tl:
+        for tool in (sync_tools.get_grades, sync_tools.get_attendance, sync_tools.get_schedule):
+            with tracing.span(tool.__name__):
+                tool(7)
+        with tl.span("outer"):
+            with tl.span("inner"):
+                clock.sleep_blocking(0.01)
+    assert [t.label for t in tl.tasks] == ["get_grades", "get_attendance", "get_schedule", "outer"]
+    assert all(t.running > 0.1 for t in tl.tasks[:3])
+
+
+async def test_spans_in_sibling_tasks_each_draw_a_row() -> None:
+    async def step(name: str) -> None:
+        async with tracing.span(name):
+            await clock.sleep(0.02)
+
+    async with Timeline() as tl:
+        async with tracing.span("parent"):
+            await asyncio.gather(step("a"), step("b"))  # other tasks: not nested in "parent"
+    spans = [t.label for t in tl.tasks if t.label in {"parent", "a", "b"}]
+    assert sorted(spans) == ["a", "b", "parent"]
+
+
 # ----------------------------------------------------------------------------- marks
 
 

@@ -10,7 +10,8 @@ Prints a few readable lines, then one JSON object as the last line:
                       not move when other programs compete for the CPU
   tool_rps_ratio      the same as rps_ratio for an agent's tool-call round trip: half the requests
                       carry tools and get tool calls back, half carry the tool results and get
-                      the final answer (>= 0.5)
+                      the final answer. Reported, no threshold: a tool request does more work
+                      than a plain one (reading tools, choosing, generating arguments)
   tool_round_trip_ms  median wall milliseconds of one whole round trip with the openai SDK
                       (tools -> tool calls -> results -> answer; two requests), sim-instant
 Both servers run as subprocesses on 127.0.0.1; nothing else is contacted.

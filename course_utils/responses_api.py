@@ -15,22 +15,17 @@ Stored responses (``store`` defaults to true, as on the real API) are kept in me
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections import OrderedDict
-from dataclasses import replace
 from typing import Any
 
 from . import clock, outcomes
-from .api_errors import APIError
 from .chat_request import ChatRequest
-from .faults import OUTCOMES, BadRequestError, LLMError, RateLimitError
+from .faults import LLMError
 from .llm import CallPlan, ToolCallDelta
-from .presets import PRESETS
 from .responses_request import ResponsesRequest, parse_responses_request
-from .server import (ChatCompletions, Receive, Send, ServerState, _ClientGone, _header_list,
-                     _json_bytes, _model_not_found, _rate_limit_error, _ratelimit_headers,
-                     _sleep_or_watch, _wait_for_disconnect)
+from .server import (ChatCompletions, Receive, Send, ServerState, _header_list, _json_bytes,
+                     _ratelimit_headers, _sleep_or_watch, _wait_for_disconnect)
 
 #: How many stored responses are kept (oldest dropped first), so memory stays bounded.
 MAX_STORED = 1000
@@ -137,66 +132,23 @@ class Responses(ChatCompletions):
                       answering: list[bool]) -> None:
         state, engine = self.state, self.engine
         started = time.perf_counter()
-        course_start = clock.to_course(started)
-        length = authorization = forced = None
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                length = value
-            elif name == b"authorization":
-                authorization = value.decode("latin-1")
-            elif name == b"x-stainless-retry-count":
-                if value != b"0":
-                    state.stats.sdk_retries += 1
-            elif name == b"x-course-fault" and state.fault_header:
-                forced = value.decode("latin-1")
-        try:
-            raw = await self._read_body(receive, length)
-        except _ClientGone:
+        course_start = clock.now()
+        incoming = await self._incoming(scope, receive)
+        if incoming is None:
             return
-        try:
-            body = json.loads(raw.decode())
-        except (ValueError, RecursionError):
-            raise APIError(400, "We could not parse the JSON body of your request. (HINT: This "
-                                "likely means you aren't using your HTTP library correctly. The "
-                                "API expects a JSON payload, but what was sent was not valid "
-                                "JSON.)") from None
+        body, authorization, forced = incoming
         request = parse_responses_request(body, self.lookup)
-        if request.model not in PRESETS:
-            raise _model_not_found(request.model)
-        if forced is not None and forced not in OUTCOMES:
-            raise APIError(400, f"x-course-fault must be one of {', '.join(OUTCOMES)}",
-                           param="x-course-fault", code="invalid_value")
         chat = ChatRequest(model=request.model, messages=request.messages, stream=request.stream,
                            max_tokens=request.max_output_tokens, tools=request.tools or None,
                            tool_choice=request.tool_choice,
                            parallel_tool_calls=request.parallel_tool_calls,
                            response_format=request.response_format)
-        bucket = state.bucket_for(authorization)
         # From here on exactly as /v1/chat/completions: the engine's one outcome interpreter
         # (course_utils.outcomes) says what to wait, what to deliver and how it ends.
-        try:
-            plan: CallPlan | None = state.plan(chat, bucket)
-        except (RateLimitError, BadRequestError) as err:
-            plan, steps = None, outcomes.refusal(err)
-        else:
-            if forced is not None:
-                plan = replace(plan, outcome=forced)
-            steps = outcomes.steps_for(engine, plan)
-        if steps.before_output:
-            if not await self._wait(steps.total, receive, plan, course_start):
-                return
-            try:
-                outcomes.settle(engine, plan, steps, clock.now() - course_start)
-            except RateLimitError as err:
-                raise _rate_limit_error(err, bucket) from None
-            except BadRequestError as err:
-                param = "input" if err.param in (None, "messages") else err.param
-                raise APIError(400, str(err), param=param, code=err.code) from None
-            except LLMError as err:
-                raise APIError(err.status_code, str(err), type="server_error",
-                               headers={"x-request-id": err.request_id or "",
-                                        "x-should-retry": "true"}) from None
-        assert plan is not None
+        decided = await self._decide(chat, authorization, forced, receive, course_start, "input")
+        if decided is None:
+            return
+        plan, steps, bucket = decided
         headers = [(b"x-request-id", plan.request_id.encode()), *_header_list(_ratelimit_headers(bucket))]
         rendered = Rendered(request, plan)
         if request.stream:

@@ -1,11 +1,12 @@
-"""The simulated LLM over HTTP, speaking OpenAI's chat-completions contract (introduced in lesson 10).
+"""The simulated LLM over HTTP, speaking OpenAI's Chat Completions and Responses APIs (lesson 10).
 
     python -m course_utils.server --port 8000          # then point any OpenAI client at it:
     AsyncOpenAI(base_url="http://127.0.0.1:8000/v1", api_key="anything")
 
 Endpoints: ``POST /v1/chat/completions`` (plain or ``"stream": true`` Server-Sent Events),
-``POST /v1/responses`` (the Responses API, plain or streamed, see :mod:`course_utils.responses_api`;
-``GET``/``DELETE /v1/responses/{id}`` for stored ones), ``GET /v1/models``, ``GET /v1/models/{id}``, ``GET /health`` and ``GET /stats`` (what the server
+``POST /v1/responses`` (the Responses API, plain or streamed, see
+:mod:`course_utils.responses_api`; ``GET``/``DELETE /v1/responses/{id}`` for stored ones),
+``GET /v1/models``, ``GET /v1/models/{id}``, ``GET /health`` and ``GET /stats`` (what the server
 saw: requests by status, SDK retries, usage in course seconds). Texts, latencies and faults come
 from :class:`course_utils.llm.LLMEngine`, so the same seed gives the same answers as
 :class:`~course_utils.llm.SimulatedLLM` for the same sequence of calls.
@@ -64,7 +65,6 @@ MAX_KEYS = 10_000
 _CREATED = 1_700_000_000  # fixed "created" for /v1/models: the presets do not change at runtime
 _FINGERPRINT = "fp_course_sim"
 # APIError and the request parsing live in api_errors / chat_request (imported above).
-
 
 
 # --------------------------------------------------------------------------- JSON
@@ -291,11 +291,11 @@ class ChatCompletions:
             raise _too_large(size, limit, close=False)
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
-    async def _handle(self, scope: dict[str, Any], receive: Receive, send: Send,
-                      answering: list[bool]) -> None:
-        state, engine = self.state, self.engine
-        started = time.perf_counter()
-        course_start = clock.now()
+    async def _incoming(self, scope: dict[str, Any], receive: Receive
+                        ) -> tuple[Any, str | None, str | None] | None:
+        """The decoded JSON body, the ``Authorization`` header and a forced fault, or ``None``
+        if the client left before sending the whole body. Shared with ``/v1/responses``."""
+        state = self.state
         length = authorization = forced = None
         for name, value in scope["headers"]:
             if name == b"content-length":
@@ -310,7 +310,7 @@ class ChatCompletions:
         try:
             raw = await self._read_body(receive, length)
         except _ClientGone:
-            return
+            return None
         try:
             # Decoding first skips json's encoding sniffing; the API speaks UTF-8 only anyway.
             body = json.loads(raw.decode())
@@ -319,7 +319,18 @@ class ChatCompletions:
                                 "likely means you aren't using your HTTP library correctly. The "
                                 "API expects a JSON payload, but what was sent was not valid "
                                 "JSON.)") from None
-        chat = parse_chat_request(body)
+        return body, authorization, forced
+
+    async def _decide(self, chat: ChatRequest, authorization: str | None, forced: str | None,
+                      receive: Receive, course_start: float, prompt_param: str
+                      ) -> tuple[CallPlan, outcomes.Steps, RateLimits | None] | None:
+        """Plan the call and play out a failure that replaces the answer (an error status).
+
+        Returns the plan, its steps and the caller's bucket when there is an answer to give,
+        ``None`` if the client hung up while waiting. ``prompt_param`` is where a refusal of
+        the prompt as a whole points (``messages`` for chat, ``input`` for responses).
+        """
+        state, engine = self.state, self.engine
         if chat.model not in PRESETS:
             raise _model_not_found(chat.model)
         if forced is not None and forced not in OUTCOMES:
@@ -336,17 +347,34 @@ class ChatCompletions:
             steps = outcomes.steps_for(engine, plan)
         if steps.before_output:
             if not await self._wait(steps.total, receive, plan, course_start):
-                return
+                return None
             try:
                 outcomes.settle(engine, plan, steps, clock.now() - course_start)
             except RateLimitError as err:
                 raise _rate_limit_error(err, bucket) from None
             except BadRequestError as err:
-                raise APIError(400, str(err), param=err.param or "messages", code=err.code) from None
+                param = prompt_param if err.param in (None, "messages") else err.param
+                raise APIError(400, str(err), param=param, code=err.code) from None
             except LLMError as err:
                 raise APIError(err.status_code, str(err), type="server_error",
                                headers={"x-request-id": err.request_id or "", "x-should-retry": "true"}) from None
         assert plan is not None
+        return plan, steps, bucket
+
+    async def _handle(self, scope: dict[str, Any], receive: Receive, send: Send,
+                      answering: list[bool]) -> None:
+        state, engine = self.state, self.engine
+        started = time.perf_counter()
+        course_start = clock.now()
+        incoming = await self._incoming(scope, receive)
+        if incoming is None:
+            return
+        body, authorization, forced = incoming
+        chat = parse_chat_request(body)
+        decided = await self._decide(chat, authorization, forced, receive, course_start, "messages")
+        if decided is None:
+            return
+        plan, steps, bucket = decided
         headers = [(b"x-request-id", plan.request_id.encode()), *_header_list(_ratelimit_headers(bucket))]
         if chat.stream:
             state.stats.statuses[200] += 1
@@ -696,7 +724,8 @@ def _too_large(size: int, limit: int, *, close: bool) -> APIError:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m course_utils.server",
-                                description="Serve the simulated LLM with OpenAI's chat-completions API.")
+                                description="Serve the simulated LLM with OpenAI's Chat "
+                                            "Completions and Responses APIs.")
     p.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default: loopback only)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port; 0 picks a free one")
     p.add_argument("--model", default=None, help=f"default model preset (default: COURSE_MODEL or {DEFAULT_MODEL})")

@@ -193,3 +193,14 @@ async def test_a_cut_stream_never_completes():
             stats = (await http.get(base_url[: -len("/v1")] + "/stats")).json()
         assert stats["cut"] == 1 and stats["usage"]["errors"], stats
         await sdk.close()
+
+
+async def test_the_store_is_bounded(monkeypatch):
+    from course_utils import responses_api
+
+    monkeypatch.setattr(responses_api, "MAX_STORED", 2)
+    async with sim_client() as (sdk, _):
+        ids = [(await sdk.responses.create(model="sim-instant", input=f"hello {i}")).id for i in range(3)]
+        with pytest.raises(openai.NotFoundError):
+            await sdk.responses.retrieve(ids[0])  # the oldest went first
+        assert (await sdk.responses.retrieve(ids[2])).id == ids[2]

@@ -133,7 +133,7 @@ async with stdio_client(SERVER, errlog=SERVER_LOG) as (read, write):
         broken = await session.call_tool("get_grades", {"student_id": "three"})
 
 print(f"{len(CALLS)} calls: one by one {sequential:.2f} s, concurrently {concurrent:.2f} s "
-      f"({concurrent / sequential:.0%})")
+      f"({concurrent / max(sequential, 1e-9):.0%})")
 print("an error result:", broken.is_error, broken.content[0].text[:70])
 SERVER_LOG.seek(0)
 print("the server's log:", SERVER_LOG.read().strip().splitlines()[-1])

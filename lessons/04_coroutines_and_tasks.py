@@ -17,9 +17,9 @@ import gc
 import inspect
 import warnings
 
-from course_utils import SimulatedLLM, Timeline, tools
+from course_utils import Timeline, connect, tools
 
-llm = SimulatedLLM()
+llm = connect()
 loop = asyncio.get_running_loop()
 
 # %% [markdown]
@@ -55,6 +55,7 @@ assert calls == ["Oslo"]
 # A coroutine object runs once. Awaiting it again is an error, so keep the *result*, not the coroutine:
 
 # %% tags=["raises-exception"]
+# This cell fails on purpose: RuntimeError, cannot reuse already awaited coroutine
 await coro  # already finished
 
 # %% [markdown]
@@ -64,6 +65,7 @@ await coro  # already finished
 # you get an error far from the cause:
 
 # %% tags=["raises-exception"]
+# This cell fails on purpose: TypeError, 'coroutine' object is not subscriptable
 async def pack_for(city):
     conditions = tools.get_weather(city)["conditions"]  # forgot await
     return "umbrella" if conditions == "rain" else "sunglasses"
@@ -98,7 +100,9 @@ assert any(issubclass(w.category, RuntimeWarning) and "was never awaited" in str
 # `asyncio.create_task(coro, name=...)` wraps a coroutine in a **task** and puts its first step in
 # the loop's ready queue. It returns at once; the task starts as soon as your code waits (at an
 # `await` that has to wait), and runs alongside your code from then on. `await task` later gives
-# you its result, immediately if it is already done.
+# you its result, immediately if it is already done. (Since Python 3.12 a loop can opt in to
+# `asyncio.eager_task_factory`, which runs the first step inside `create_task` itself, up to the
+# first real wait; by default, and everywhere in this course, the first step is queued.)
 #
 # An agent uses this to fire its tool calls and think while they run:
 
@@ -118,12 +122,13 @@ async def travel_agent(city):
 
 
 async with Timeline() as tl:
-    plan = await asyncio.create_task(travel_agent("Lisbon"), name="agent")
+    agent = asyncio.create_task(travel_agent("Lisbon"), name="agent")  # the agent is a task too
+    plan = await agent
 
 tool_time = sum(t.duration for t in tl.tasks if t.label != "agent")
 one_after_another = tool_time + plan["draft"].latency
 print(f"agent finished in {tl.elapsed:.2f} s; the same calls one after another: {one_after_another:.2f} s")
-assert tl.elapsed < 0.7 * one_after_another
+assert tl.elapsed < 0.7 * one_after_another, "the calls overlap: well under their sum"
 tl.plot(title="An agent fires three tool calls as tasks, then drafts with the model")
 
 # %% [markdown]
@@ -136,7 +141,10 @@ tl.plot(title="An agent fires three tool calls as tasks, then drafts with the mo
 #
 # A task is **pending** until its coroutine finishes; then it is **done**, with a result or an
 # exception. `task.cancel()` *asks* for cancellation: the task stays pending until its next step
-# receives `CancelledError`, and then it is **cancelled**. Watch four tool tasks go through it:
+# receives `CancelledError` at the `await` where it waits. If that exception propagates out of the
+# coroutine, the task ends **cancelled**. A coroutine can also catch it and return normally: then
+# the task ends *done*, and the cancellation was swallowed (almost always a bug; lesson 09 shows
+# why). Watch five tasks go through it, one of which swallows its cancellation:
 
 # %%
 def state(task):
@@ -147,11 +155,19 @@ def state(task):
     return "failed" if task.exception() else "done"
 
 
+async def stubborn_weather(city):
+    try:
+        return await tools.get_weather(city)
+    except asyncio.CancelledError:
+        return "cancellation swallowed"  # does not re-raise: the task will end *done*
+
+
 lifecycle = {
     "search": asyncio.create_task(tools.search_web("asyncio tutorials"), name="search_web"),
     "guide": asyncio.create_task(tools.read_document(GUIDE), name="read_document"),
     "typo": asyncio.create_task(tools.read_document("agnets.md"), name="read_document (typo)"),
     "weather": asyncio.create_task(tools.get_weather("Oslo"), name="get_weather"),
+    "stubborn": asyncio.create_task(stubborn_weather("Rome"), name="stubborn_weather"),
 }
 snapshots = {"just created": {k: state(t) for k, t in lifecycle.items()}}
 
@@ -159,6 +175,7 @@ await asyncio.sleep(0)  # one turn of the loop: every task takes its first step
 snapshots["after one turn"] = {k: state(t) for k, t in lifecycle.items()}
 
 lifecycle["weather"].cancel()
+lifecycle["stubborn"].cancel()
 snapshots["cancel() called"] = {k: state(t) for k, t in lifecycle.items()}
 
 await lifecycle["guide"]
@@ -173,13 +190,20 @@ for key, task in lifecycle.items():
     print(task.get_name().ljust(width) + "".join(s[key].ljust(16) for s in snapshots.values()))
 
 # %%
-assert snapshots["just created"] == dict.fromkeys(lifecycle, "pending")  # nothing has run yet
-assert snapshots["after one turn"]["typo"] == "failed"  # a bad argument fails on the first step
-assert snapshots["cancel() called"]["weather"] == "pending"  # cancel() is only a request
+assert snapshots["just created"] == dict.fromkeys(lifecycle, "pending"), "nothing has run yet"
+assert snapshots["after one turn"]["typo"] == "failed", "a bad argument fails on the first step"
+assert snapshots["cancel() called"]["weather"] == "pending", "cancel() is only a request"
 assert snapshots["guide awaited"] == {"search": "pending", "guide": "done", "typo": "failed",
-                                      "weather": "cancelled"}
+                                      "weather": "cancelled", "stubborn": "done"}
 assert snapshots["all awaited"] == {"search": "done", "guide": "done", "typo": "failed",
-                                    "weather": "cancelled"}
+                                    "weather": "cancelled", "stubborn": "done"}
+assert lifecycle["stubborn"].result() == "cancellation swallowed", "caught, so it ended done"
+
+# %% [markdown]
+# Both `weather` and `stubborn` were asked to cancel; only `weather` ended *cancelled*.
+# `stubborn` caught the `CancelledError` and returned, so it ended *done* with a result, and
+# whoever cancelled it cannot tell that it stopped early. If you must clean up on cancellation,
+# use `finally` (or `except CancelledError: ...; raise`), so the cancellation keeps propagating.
 
 # %% [markdown]
 # ## Keep a reference to every task
@@ -218,7 +242,7 @@ assert "Task was destroyed but it is pending!" in reports and approved == []
 
 # %% [markdown]
 # Do not try to work out which of your tasks are safe. Keep every task you start: await it, put it
-# in a `TaskGroup` (lesson 05), or, for real fire-and-forget work, keep it in a set that forgets it
+# in a `TaskGroup` (lesson 06), or, for real fire-and-forget work, keep it in a set that forgets it
 # when it is done (Ruff's rule RUF006 flags a `create_task` whose result is dropped). A second done
 # callback makes sure a failure is reported, not lost:
 
@@ -259,6 +283,7 @@ assert not background_tasks
 # there is no result yet:
 
 # %% tags=["raises-exception"]
+# This cell fails on purpose: InvalidStateError, the result is not set yet
 search = asyncio.create_task(tools.search_web("asyncio tasks"), name="search_web")
 search.result()  # still pending
 
@@ -306,18 +331,18 @@ assert reports == ["Task exception was never retrieved"]
 # %% [markdown]
 # ## Exercises
 #
-# Open each file in `exercises/`, write your code, then run its check here; `hint("...")` helps
-# if you are stuck.
+# Open each file (the link opens it in the editor), write your code, then run its check here;
+# `hint("...")` helps if you are stuck.
 #
-# 1. `ex04_task_report`: run named jobs as tasks with a deadline, and report how each one ended:
-#    done, failed or cancelled.
-# 2. `ex04_background`: write a `BackgroundTasks` registry that keeps references to its tasks,
-#    collects their errors, waits for them and cancels them.
+# 1. [`exercises/ex04_task_report.py`](../exercises/ex04_task_report.py): run named jobs as tasks
+#    with a deadline, and report how each one ended: done, failed or cancelled.
+# 2. [`exercises/ex04_background.py`](../exercises/ex04_background.py): write a `BackgroundTasks`
+#    registry that keeps references to its tasks, collects their errors, waits for them and
+#    cancels them.
 
 # %%
 from course_utils import check, hint  # noqa: E402
 
-# %%
 check("ex04_task_report")
 
 # %%
@@ -338,7 +363,8 @@ quiz("04")
 # - `asyncio.create_task(coro, name=...)` schedules a coroutine to run alongside you; `await task`
 #   collects its result. An agent fires its tool calls as tasks and drafts while they run.
 # - A task is pending, then done (result or exception) or cancelled; `cancel()` is a request that
-#   lands at the task's next step.
+#   lands at the task's next `await`, and the task ends cancelled only if the `CancelledError`
+#   propagates: a coroutine that catches it and returns ends done.
 # - The loop keeps only weak references: keep every task (await it, a `TaskGroup`, or a set with
 #   `add_done_callback(set.discard)`).
 # - Retrieve every task's outcome, or a failure ends as "Task exception was never retrieved".

@@ -245,11 +245,11 @@ print(f"async: {len(rows)} students ({3 * len(rows)} tool calls) in {async_elaps
 print(f"floor: one call, ~{floor:.2f} s; above it: {async_elapsed - floor:.2f} s of loop bookkeeping")
 assert len(rows) == len(STUDENTS), "every student is in the report"
 assert rows[SAMPLE[0]] == sample_rows[0], "the same profile as the sync version"
-assert speedup > 50, "over 50x faster than the sync estimate"
+assert speedup > 25, "dozens of times faster than the sync estimate"
 
 # %% [markdown]
-# Over 50x faster than the estimate (the sync figure is extrapolated from 10 students; the async
-# one is measured on all 500). No report can beat the floor of one tool call, since every profile
+# Dozens of times faster than the estimate, at least 25x (the sync figure is extrapolated from 10
+# students; the async one is measured on all 500). No report can beat the floor of one tool call, since every profile
 # waits for one. What is above the floor is the loop's own bookkeeping for 1,500 calls: real CPU
 # time, which looks larger at the fast time scale the tests use than at full speed.
 #

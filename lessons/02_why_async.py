@@ -53,8 +53,9 @@ assert cpu_share < 0.1, "the CPU is busy for under a tenth of the wall time"
 # %% [markdown]
 # The CPU worked for well under a tenth of the wall time; the rest was spent waiting for the
 # three services. (The CPU share compares two clocks of *real* seconds, `time.process_time()` and
-# `time.perf_counter()`: the processor knows nothing of course time.) An agent is full of such waits: model calls take seconds, tool calls hundreds of
-# milliseconds. If the waits could overlap, the whole profile would take as long as its slowest call.
+# `time.perf_counter()`: the processor knows nothing of course time.) An agent is full of such
+# waits: model calls take seconds, tool calls hundreds of milliseconds. If the waits could
+# overlap, the whole profile would take as long as its slowest call.
 
 # %% [markdown]
 # ## The pitfall: `async def` alone changes nothing

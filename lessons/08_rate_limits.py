@@ -327,42 +327,16 @@ async def measure(concurrency, n=20):
 
 
 # %% [markdown]
-# Move the slider and press the button. The callback cannot `await` (widgets call it as a plain
-# function), so it starts the run as a task on the notebook's running loop with
-# `asyncio.create_task`, and keeps a reference to the task until it is done (lesson 04).
+# Move the slider and press the button: each press runs `measure` with that many requests in
+# flight and redraws the plot with every value you have tried. A widget calls its callback as a
+# plain function, which cannot `await`, so the callback starts the run as a task on the notebook's
+# loop and keeps a reference to it until it is done (lesson 04). The widget code lives in
+# `course_utils/playground.py`, if you want to read it.
 
 # %%
-import ipywidgets as widgets  # noqa: E402
-from IPython.display import display  # noqa: E402
+from course_utils.playground import concurrency_playground  # noqa: E402
 
-playground_runs, running = {}, set()
-slider = widgets.IntSlider(value=4, min=1, max=32, description="in flight")
-button = widgets.Button(description="Run 20 requests", button_style="primary")
-output = widgets.Output()
-
-
-async def run_and_draw(concurrency):
-    button.disabled = True
-    try:
-        playground_runs[concurrency] = await measure(concurrency)
-        output.clear_output(wait=True)
-        with output:
-            display(plot_sweep(playground_runs, RATE))
-    finally:
-        button.disabled = False
-
-
-def on_click(_):
-    task = asyncio.create_task(run_and_draw(slider.value))
-    running.add(task)
-    task.add_done_callback(running.discard)
-
-
-button.on_click(on_click)
-display(widgets.VBox([widgets.HBox([slider, button]), output]))
-button.click()                       # what pressing the button does: start one run...
-await asyncio.gather(*running)       # ...and (only here, so the cell shows it) wait for it
-assert slider.value in playground_runs, "the button ran the requests"
+playground = await concurrency_playground(measure, lambda runs: plot_sweep(runs, RATE))  # runs once at 4
 
 # %% [markdown]
 # Nobody moves a slider when the notebook runs unattended, so here is the sweep the playground
@@ -375,8 +349,8 @@ for c, run in sweep.items():
 if simulated():
     assert sweep[2]["429s"] == 0 and sweep[4]["429s"] == 0, "below the limit, nothing refused"
     assert 1.6 < sweep[4]["throughput"] / sweep[2]["throughput"] < 2.3, "Little's law: 2x in flight, 2x rate"
-    assert sweep[32]["throughput"] < 1.25 * sweep[8]["throughput"], "flat past the limit"
-    assert sweep[32]["throughput"] < 1.1 * RATE, "never above the limit"
+    for c in (8, 32):
+        assert 0.6 * RATE < sweep[c]["throughput"] < 1.1 * RATE, "flat, just under the limit"
     assert sweep[32]["429s"] > 20, "while the 429s pile up"
 plot_sweep(sweep, RATE)
 

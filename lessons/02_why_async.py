@@ -78,7 +78,7 @@ async def student_profile_one_by_one(student_id):
 slow = await compare(lambda: student_profile_sync(7), lambda: student_profile_one_by_one(7),
                      labels=("sync", "async, awaited one by one"))
 print(slow)
-assert 0.75 < slow.speedup < 1.3, "awaiting one by one is no faster than sync"
+assert 0.7 < slow.speedup < 1.4, "awaiting one by one is no faster than sync"
 
 # %% [markdown]
 # ## The fix: start all three, then wait once
@@ -95,7 +95,7 @@ async def student_profile(student_id):
 
 fast = await compare(lambda: student_profile_sync(7), lambda: student_profile(7))
 assert fast.async_result == fast.sync_result, "same answer..."
-assert 2.2 < fast.speedup < 3.6, "...about 3x sooner"
+assert 2.0 < fast.speedup < 3.6, "...about 3x sooner"
 fast
 
 # %% [markdown]
@@ -179,7 +179,7 @@ io_overlap = sum(task.duration for task in fast.async_timeline.tasks) / fast.asy
 cpu_overlap = cpu_timeline.busy_time / cpu_timeline.elapsed
 print(f"tool calls: {io_overlap:.2f} s of calls per second of wall time")
 print(f"crunches:   {cpu_overlap:.2f} s of computing per second of wall time")
-assert 2.2 < io_overlap < 3.6, "about 3 s of tool calls per second of wall time"
+assert 2.0 < io_overlap < 3.6, "about 3 s of tool calls per second of wall time"
 assert 0.8 < cpu_overlap < 1.3, "about 1 s of computing per second: no overlap"
 
 # %% [markdown]
@@ -219,7 +219,7 @@ per_student = (loop.time() - start) / len(SAMPLE)
 sync_estimate = per_student * len(STUDENTS)
 print(f"measured: {len(SAMPLE)} students in {loop.time() - start:.1f} s "
       f"({per_student:.2f} s each); estimated for {len(STUDENTS)}: {sync_estimate:.0f} s")
-assert 0.9 < per_student / per_student_planned < 1.4, "each student costs the sum of three calls"
+assert 0.9 < per_student / per_student_planned < 1.6, "each student costs the sum of three calls"
 
 # %% [markdown]
 # The async version starts every student's profile at once and shows progress as each one

@@ -47,7 +47,7 @@ llm = connect()
 # %%
 loop = asyncio.get_running_loop()
 print(type(loop).__name__, "running:", loop.is_running())
-assert loop.is_running()
+assert loop.is_running(), "this kernel already runs a loop"
 
 # %% [markdown]
 # ## Predicting the order
@@ -117,11 +117,11 @@ loop_diagram.plot_steps(toy)
 # that became readable, another task: any of them can set it.
 
 # %%
+start = loop.time()
 future = loop.create_future()
 loop.call_later(1.0, future.set_result, "the tool's answer")  # someone else will set it, later
 print("done yet?", future.done())
 
-start = loop.time()
 result = await future  # this cell's task sleeps until the timer sets the result
 print(f"got {result!r} after {loop.time() - start:.2f} s; done now? {future.done()}")
 assert result == "the tool's answer" and future.done(), "await returns what set_result stored"
@@ -149,7 +149,7 @@ async def worker(name):
 
 await asyncio.gather(worker("A"), worker("B"), worker("C"))
 print(" ".join(log))
-assert log == ["A0", "B0", "C0", "A1", "B1", "C1", "A2", "B2", "C2"]
+assert log == ["A0", "B0", "C0", "A1", "B1", "C1", "A2", "B2", "C2"], "perfect round-robin"
 
 # %% [markdown]
 # Real agents take turns the same way, just at real waits. Here three research tasks each plan
@@ -177,7 +177,7 @@ async with Timeline() as tl:
 before_first_step = [t.segments[0].duration if t.segments[0].state == "queued" else 0.0
                      for t in tl.tasks]
 print("queued before the first step:", ", ".join(f"{s:.2f} s" for s in before_first_step))
-assert before_first_step[0] < before_first_step[1] < before_first_step[2]
+assert before_first_step[0] < before_first_step[1] < before_first_step[2], "each waits for the plans before it"
 tl.plot(title="Three research tasks on one loop")
 
 # %% [markdown]
@@ -246,7 +246,7 @@ assert "another loop is running" in other_message, "this thread already runs a l
 # %%
 plan = await main()
 print(plan)
-assert plan
+assert plan, "await main() works in a notebook"
 
 # %% [markdown]
 # ## `nest_asyncio`: the legacy workaround
@@ -286,7 +286,7 @@ async def main():
     nest_asyncio.apply()
     print("with nest_asyncio:", asyncio.run(inner()))
     print("asyncio.run replaced:", asyncio.run.__module__)
-    print("Task is now the pure-Python class:", asyncio.Task is asyncio.tasks._PyTask)
+    print("Task class now comes from:", asyncio.Task.__module__)
 
 asyncio.run(main())
 '''
@@ -296,12 +296,12 @@ workdir = Path(tempfile.mkdtemp(prefix="lesson03_"))
 result = subprocess.run([sys.executable, "nest_demo.py"], cwd=workdir, capture_output=True,
                         text=True, timeout=120)
 print(result.stdout, result.stderr)
-assert result.returncode == 0
+assert result.returncode == 0, "the demo script ran"
 lines = result.stdout.splitlines()
-assert "cannot be called from a running event loop" in lines[0]
-assert lines[1] == "with nest_asyncio: inner result"
-assert lines[2] == "asyncio.run replaced: nest_asyncio"
-assert lines[3].endswith("True")
+assert "cannot be called from a running event loop" in lines[0], "plain asyncio refuses"
+assert lines[1] == "with nest_asyncio: inner result", "the patched loop re-enters"
+assert lines[2] == "asyncio.run replaced: nest_asyncio", "asyncio.run itself was replaced"
+assert lines[3].endswith("asyncio.tasks"), "Task is the pure-Python class (the C one lives in _asyncio)"
 
 # %% [markdown]
 # The nested call worked, and the patch shows: `asyncio.run` now comes from `nest_asyncio`, and every
@@ -309,9 +309,10 @@ assert lines[3].endswith("True")
 # untouched:
 
 # %%
-print("this kernel's Task is the pure-Python class:", asyncio.Task is asyncio.tasks._PyTask)
-assert asyncio.Task is not asyncio.tasks._PyTask
-assert not hasattr(asyncio, "_nest_patched")
+print("this kernel's Task class comes from:", asyncio.Task.__module__)
+print("this kernel's asyncio.run comes from:", asyncio.run.__module__)
+assert asyncio.Task.__module__ == "_asyncio", "this kernel still runs the C-accelerated Task"
+assert asyncio.run.__module__ == "asyncio.runners", "and the real asyncio.run"
 
 # %% [markdown]
 # ## Running a real script from the notebook

@@ -18,6 +18,7 @@ import inspect
 import warnings
 
 from course_utils import Timeline, connect, tools
+from course_utils.config import LARGE_MODEL
 
 llm = connect()
 loop = asyncio.get_running_loop()
@@ -39,8 +40,8 @@ async def lookup_weather(city):
 
 coro = lookup_weather("Oslo")
 print(type(coro).__name__, "| calls so far:", calls)
-assert inspect.iscoroutinefunction(lookup_weather) and inspect.iscoroutine(coro)
-assert calls == []
+assert inspect.iscoroutinefunction(lookup_weather) and inspect.iscoroutine(coro), "a coroutine object"
+assert calls == [], "calling the function ran none of its body"
 
 # %% [markdown]
 # `await` drives it: the body runs now, inside the current task, and your code continues only
@@ -49,7 +50,7 @@ assert calls == []
 # %%
 weather = await coro
 print(weather, "| calls so far:", calls)
-assert calls == ["Oslo"]
+assert calls == ["Oslo"], "await ran the body"
 
 # %% [markdown]
 # A coroutine object runs once. Awaiting it again is an error, so keep the *result*, not the coroutine:
@@ -88,7 +89,7 @@ with warnings.catch_warnings(record=True) as caught:
 for w in caught:
     print(f"{w.category.__name__}: {w.message}")
 assert any(issubclass(w.category, RuntimeWarning) and "was never awaited" in str(w.message)
-           for w in caught)
+           for w in caught), "Python warned about the forgotten coroutine"
 
 # %% [markdown]
 # Treat that warning as a bug report. asyncio's debug mode (`python -X dev`, or
@@ -163,7 +164,8 @@ async def stubborn_weather(city):
 
 
 lifecycle = {
-    "search": asyncio.create_task(tools.search_web("asyncio tutorials"), name="search_web"),
+    "draft": asyncio.create_task(llm.complete("Draft a study plan for asyncio.", model=LARGE_MODEL),
+                                 name="complete (large model)"),
     "guide": asyncio.create_task(tools.read_document(GUIDE), name="read_document"),
     "typo": asyncio.create_task(tools.read_document("agnets.md"), name="read_document (typo)"),
     "weather": asyncio.create_task(tools.get_weather("Oslo"), name="get_weather"),
@@ -193,10 +195,11 @@ for key, task in lifecycle.items():
 assert snapshots["just created"] == dict.fromkeys(lifecycle, "pending"), "nothing has run yet"
 assert snapshots["after one turn"]["typo"] == "failed", "a bad argument fails on the first step"
 assert snapshots["cancel() called"]["weather"] == "pending", "cancel() is only a request"
-assert snapshots["guide awaited"] == {"search": "pending", "guide": "done", "typo": "failed",
-                                      "weather": "cancelled", "stubborn": "done"}
-assert snapshots["all awaited"] == {"search": "done", "guide": "done", "typo": "failed",
-                                    "weather": "cancelled", "stubborn": "done"}
+assert snapshots["guide awaited"] == {"draft": "pending", "guide": "done", "typo": "failed",
+                                      "weather": "cancelled", "stubborn": "done"}, \
+    "awaiting one task waits for that task only: the slow draft is still pending"
+assert snapshots["all awaited"] == {"draft": "done", "guide": "done", "typo": "failed",
+                                    "weather": "cancelled", "stubborn": "done"}, "each ended its own way"
 assert lifecycle["stubborn"].result() == "cancellation swallowed", "caught, so it ended done"
 
 # %% [markdown]
@@ -237,8 +240,8 @@ finally:
     loop.set_exception_handler(previous_handler)
 
 print(f"alive before gc: {alive_before}, after gc: {alive_after}; the loop reported: {reports}")
-assert alive_before and not alive_after
-assert "Task was destroyed but it is pending!" in reports and approved == []
+assert alive_before and not alive_after, "the unreferenced task was collected mid-flight"
+assert "Task was destroyed but it is pending!" in reports and approved == [], "all you get is a log line"
 
 # %% [markdown]
 # Do not try to work out which of your tasks are safe. Keep every task you start: await it, put it
@@ -269,12 +272,12 @@ fire_and_forget(tools.read_document("agnets.md"), name="prefetch typo")
 await asyncio.sleep(0)
 gc.collect()
 print(f"{len(background_tasks)} tasks in the set after gc")
-assert kept in background_tasks and not kept.done()  # survived the collection
+assert kept in background_tasks and not kept.done(), "the kept task survived the collection"
 
 kept.cancel()  # the approval never comes: clean up before the cell ends
 await asyncio.gather(*background_tasks, return_exceptions=True)
 print(f"{len(background_tasks)} tasks in the set once they finished")
-assert not background_tasks
+assert not background_tasks, "each finished task left the set"
 
 # %% [markdown]
 # ## Results and exceptions
@@ -301,7 +304,7 @@ try:
     await typo
 except FileNotFoundError as error:
     print("await raised:", error)
-assert search.result() == hits and isinstance(typo.exception(), FileNotFoundError)
+assert search.result() == hits and isinstance(typo.exception(), FileNotFoundError), "results and exceptions are kept"
 
 # %% [markdown]
 # If nobody ever asks, the exception is lost. When a failed task whose exception was never
@@ -321,7 +324,7 @@ finally:
     loop.set_exception_handler(previous_handler)
 
 print("the loop reported:", reports)
-assert reports == ["Task exception was never retrieved"]
+assert reports == ["Task exception was never retrieved"], "the only trace of the lost error"
 
 # %% [markdown]
 # The fix is the same as for references: await every task (or `gather` it, or start it in a

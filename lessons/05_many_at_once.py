@@ -81,9 +81,9 @@ timings = await compare_many({"one by one": one_by_one, "gather": together})
 print(timings)
 total = sum(tools.LATENCY[name] for name, _ in PLAN)
 slowest = max(tools.LATENCY[name] for name, _ in PLAN)
-assert 1.5 < timings.speedup("gather") < 2.8, "gather is about twice as fast here"
-assert 0.8 * total < timings["one by one"] < 1.5 * total, "one by one costs the sum"
-assert 0.8 * slowest < timings["gather"] < 1.4 * slowest, "gather costs the slowest call"
+assert 1.3 < timings.speedup("gather") < 2.8, "gather is about twice as fast here"
+assert 0.8 * total < timings["one by one"] < 2 * total, "one by one costs the sum"
+assert 0.8 * slowest < timings["gather"] < 1.7 * slowest, "gather costs the slowest call"
 timings.plot(title="Three independent tool calls: one by one, or gathered")
 
 # %% [markdown]

@@ -119,7 +119,7 @@ plot_concurrency(capped, limit=4, title="Semaphore(4): never more than 4 request
 little = 4 / llm.usage.latency_median
 print(f"Little's law predicts {little:.1f} requests/s; measured {throughput:.1f}")
 assert llm.usage.errors["rate_limit"] == 0, "no request was refused"
-assert 0.7 * little < throughput < 1.15 * little, "throughput = in flight / latency"
+assert 0.65 * little < throughput < 1.2 * little, "throughput = in flight / latency"
 if simulated():  # a real client starts helper tasks of its own, which the plot would count
     assert capped.peak_concurrency == 4, "never more than 4 in flight"
     assert 0.5 < llm.usage.latency_median < 0.8, "about 0.65 s per answer"
@@ -162,7 +162,7 @@ print(batching)
 if simulated():  # (a real client's helper tasks would count as in flight)
     for label, timeline in batching.timelines.items():
         assert timeline.peak_concurrency <= 8, f"{label} never exceeds 8 in flight"
-    assert 1.4 < batching.speedup("sliding window 8") < 2.6, "the window is almost twice as fast"
+    assert 1.3 < batching.speedup("sliding window 8") < 2.8, "the window is almost twice as fast"
 batching.plot(title="Same cap, same jobs: batches wait for their slowest member")
 
 # %% [markdown]

@@ -120,7 +120,10 @@ async for token in stream:
 
 total = stream.completion.latency
 print(f"\n\nfirst token after {stream.ttft:.2f} s; whole answer after {total:.2f} s")
-assert stream.ttft < 0.6 * total, "the first token arrives well before the last"
+if simulated():
+    assert stream.ttft < 0.6 * total, "the first token arrives well before the last"
+else:
+    print("(a real endpoint: timings vary, the check is skipped)")
 
 # %% [markdown]
 # ### Same seed, same answer

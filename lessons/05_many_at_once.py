@@ -81,7 +81,7 @@ timings = await compare_many({"one by one": one_by_one, "gather": together})
 print(timings)
 total = sum(tools.LATENCY[name] for name, _ in PLAN)
 slowest = max(tools.LATENCY[name] for name, _ in PLAN)
-assert 1.3 < timings.speedup("gather") < 2.8, "gather is about twice as fast here"
+assert 1.25 < timings.speedup("gather") < 2.8, "gather is about twice as fast here"
 assert 0.8 * total < timings["one by one"] < 2 * total, "one by one costs the sum"
 assert 0.8 * slowest < timings["gather"] < 1.7 * slowest, "gather costs the slowest call"
 timings.plot(title="Three independent tool calls: one by one, or gathered")
@@ -261,9 +261,8 @@ async with Timeline() as race:
     winner, answer = await hedged_answer(PROMPT)
 print(f"winner: {winner} after {race.elapsed:.2f} s: {answer.text[:60]}")
 
-large = next(t for t in race.tasks if t.label == "large model")
-assert large.error == "cancelled", "the slow replica was cancelled, not left running"
 if simulated():
+    assert REPLICAS["large model"].usage.errors["cancelled"] == 1, "the slow replica was cancelled"
     assert winner == "default model", "the fast failure did not win the race"
     assert race.elapsed < min(deep) / 2, "far less than the large model needs"
 race.plot(title="Hedged request: first good answer wins, the slow replica is cancelled")

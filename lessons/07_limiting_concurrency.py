@@ -34,8 +34,9 @@ def provider():
     return connect(rate_limits=RateLimits(**LIMITS))
 
 
+# 200 tickets on the simulator; on a real endpoint 20, since every real call costs money.
 TICKETS = [f"Classify the sentiment of support ticket #{i}: 'the app is slow again today'."
-           for i in range(200)]
+           for i in range(200 if simulated() else 20)]
 print(f"limit: {RATE:g} requests/s; {len(TICKETS)} tickets to classify")
 
 # %% [markdown]
@@ -45,16 +46,15 @@ print(f"limit: {RATE:g} requests/s; {len(TICKETS)} tickets to classify")
 
 # %% tags=["raises-exception"]
 # This cell fails on purpose: RateLimitError, 429 Too Many Requests
-llm = provider()
-answers = await asyncio.gather(*(llm.complete(t, max_tokens=MAX_TOKENS) for t in TICKETS))
+async with provider() as llm:  # `async with` closes the client even when the block fails
+    answers = await asyncio.gather(*(llm.complete(t, max_tokens=MAX_TOKENS) for t in TICKETS))
 
 # %% [markdown]
 # The first 429 propagated and took the results of the whole batch with it. With
 # `return_exceptions=True` you can count the refusals:
 
 # %%
-llm = provider()
-async with Timeline() as storm:
+async with provider() as llm, Timeline() as storm:
     results = await asyncio.gather(*(llm.complete(t, max_tokens=MAX_TOKENS) for t in TICKETS),
                                    return_exceptions=True)
 
@@ -64,14 +64,14 @@ if refused:
     print(f"e.g. {refused[0]}; the server asked them to retry after "
           f"{min(r.retry_after for r in refused):.2f} to {max(r.retry_after for r in refused):.2f} s")
 if simulated():
-    assert len(refused) > 180, "only the burst and a trickle got through"
-storm.plot(title=f"200 requests at once: {len(refused)} answered with 429")
+    assert len(refused) > 0.75 * len(TICKETS), "only the burst and a trickle got through"
+storm.plot(title=f"{len(TICKETS)} requests at once: {len(refused)} answered with 429")
 
 # %% [markdown]
 # Only the burst allowance (5), plus the few requests that dripped into the bucket while the
-# storm was being sent, got through; the rest, over 180, came back refused within a fraction of
-# a second. Retrying them all at once would just repeat the storm. You need to hold requests
-# back *before* you send them.
+# storm was being sent, got through; the rest, well over three quarters of the storm, came back
+# refused within a fraction of a second. Retrying them all at once would just repeat the storm.
+# You need to hold requests back *before* you send them.
 #
 # ## A semaphore caps the requests in flight
 #

@@ -226,7 +226,8 @@ else:
 # Latency-sensitive agents sometimes *hedge*: send the same prompt to several models or replicas
 # and use whichever answers first. `asyncio.wait` with `return_when=FIRST_COMPLETED` returns as
 # soon as any task is done, as two sets `(done, pending)`. It never raises the tasks' exceptions:
-# you inspect them, so a fast *failure* does not win the race.
+# you inspect them, so a fast *failure* does not win the race. It also takes `timeout=`: then it
+# returns when the time is up, with the unfinished tasks in `pending`, cancelling nothing.
 #
 # Below, the primary replica is overloaded and fails quickly, the default model answers in about
 # half a second, and the large model would take several seconds.
@@ -284,9 +285,10 @@ race.plot(title="Hedged request: first good answer wins, the slow replica is can
 # %% [markdown]
 # ## Exercise
 #
-# [`exercises/ex05_first_good_answer.py`](../exercises/ex05_first_good_answer.py): grow the hedged
-# request above into a reusable function that also rejects bad answers, reports every error when
-# nothing succeeds, and cleans up when it is itself cancelled. Edit the file, then run the check;
+# [`exercises/ex05_first_good_answer.py`](../exercises/ex05_first_good_answer.py): hedge for less.
+# Ask one model, and start the next only when no good answer has arrived after `stagger` seconds
+# (`asyncio.wait` with `timeout=`) or a call failed; keep the first good answer, cancel the rest,
+# and never swallow a cancellation. Edit the file, then run the check;
 # `hint("ex05_first_good_answer")` helps if you are stuck.
 
 # %%

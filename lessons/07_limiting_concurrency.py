@@ -126,6 +126,10 @@ if simulated():  # a real client starts helper tasks of its own, which the plot 
     assert 0.4 * RATE < throughput < 0.75 * RATE, "about half the allowed rate"
 
 # %% [markdown]
+# One habit to take from here: if a call in the window gets a 429 anyway, give the slot back
+# *before* sleeping its `retry_after`, then queue for a slot again. A sleeping task sends nothing,
+# so holding its slot would only keep other requests out.
+#
 # So could you pick `limit = RATE x latency`, about 6? Only while the latency holds: when answers
 # get shorter or a cache makes them faster, the same concurrency sends requests faster and the
 # 429s come back. Lesson 08 limits the rate itself.
@@ -175,8 +179,8 @@ batching.plot(title="Same cap, same jobs: batches wait for their slowest member"
 #
 # [`exercises/ex07_rate_limit.py`](../exercises/ex07_rate_limit.py): write
 # `fetch_all(llm, prompts, limit)`, never more than `limit` calls in flight and never fewer when
-# work is waiting. Edit the file, then run the check; `hint("ex07_rate_limit")` helps if you are
-# stuck.
+# work is waiting, retrying a 429 after its `retry_after` without holding a slot while it waits.
+# Edit the file, then run the check; `hint("ex07_rate_limit")` helps if you are stuck.
 
 # %%
 from course_utils import check, hint  # noqa: E402

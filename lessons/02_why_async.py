@@ -95,7 +95,7 @@ async def student_profile(student_id):
 
 fast = await compare(lambda: student_profile_sync(7), lambda: student_profile(7))
 assert fast.async_result == fast.sync_result, "same answer..."
-assert 2.0 < fast.speedup < 3.6, "...about 3x sooner"
+assert 2.0 < fast.speedup < 4.0, f"...about 3x sooner (measured {fast.speedup:.1f}x)"
 fast
 
 # %% [markdown]

@@ -95,11 +95,12 @@ async def student_profile(student_id):
 
 fast = await compare(lambda: student_profile_sync(7), lambda: student_profile(7))
 assert fast.async_result == fast.sync_result, "same answer..."
-assert 2.0 < fast.speedup < 4.0, f"...about 3x sooner (measured {fast.speedup:.1f}x)"
+assert 1.7 < fast.speedup < 4.0, f"...about 3x sooner (measured {fast.speedup:.1f}x)"
 fast
 
 # %% [markdown]
-# About 3x faster, and no surprise once you see it: on top, three calls back to back, each holding
+# About 3x faster (a little less when the tests run the course 20x faster on a busy machine,
+# where the loop's own bookkeeping weighs 20x more), and no surprise once you see it: on top, three calls back to back, each holding
 # the thread for its whole duration. Below, three calls waiting side by side (grey). Each also takes
 # the thread for a moment to start and to finish, so brief that the running slivers are too thin
 # to see at this zoom; the next cell measures them.

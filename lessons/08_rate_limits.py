@@ -166,7 +166,7 @@ per_request = tokens_needed(TICKETS[0], MAX_TOKENS)
 if simulated():
     assert llm.usage.errors["rate_limit"] == 0, "no request was refused"
     assert answers[0].prompt_tokens == count_tokens(TICKETS[0]) + 3, "the estimate matches the bill"
-    assert 0.8 * RATE < throughput <= RATE, "close to the limit, never above it"
+    assert 0.7 * RATE < throughput <= RATE, f"close to the limit, never above it ({throughput:.1f}/s)"
 provider_levels = bucket_levels(limiter.granted, *buckets["the provider"], start=limiter.created)[1]
 assert min(provider_levels) > -0.1, "the provider's bucket never ran dry"
 assert 75 < per_request < 95 and per_request * RATE < LIMITS["tokens_per_minute"] / 60, \
@@ -301,7 +301,7 @@ print(f"AsyncLimiter({burst:g}, {burst / (RATE * 0.95):g}): "
       f"{llm.usage.errors['rate_limit']} refused, throughput {throughput:.1f} requests/s")
 if simulated():
     assert llm.usage.errors["rate_limit"] == 0, "no request was refused"
-    assert 0.75 * RATE < throughput <= RATE, "close to the limit, never above it"
+    assert 0.7 * RATE < throughput <= RATE, f"close to the limit, never above it ({throughput:.1f}/s)"
 
 # %% [markdown]
 # ## Playground: concurrency against a rate limit

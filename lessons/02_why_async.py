@@ -100,10 +100,10 @@ fast
 
 # %% [markdown]
 # About 3x faster (a little less when the tests run the course 20x faster on a busy machine,
-# where the loop's own bookkeeping weighs 20x more), and no surprise once you see it: on top, three calls back to back, each holding
-# the thread for its whole duration. Below, three calls waiting side by side (grey). Each also takes
-# the thread for a moment to start and to finish, so brief that the running slivers are too thin
-# to see at this zoom; the next cell measures them.
+# where the loop's own bookkeeping weighs 20x more), and no surprise once you see it: on top,
+# three calls back to back, each holding the thread for its whole duration. Below, three calls
+# waiting side by side (grey). Each also takes the thread for a moment to start and to finish:
+# the thin running slivers (blue). The next cell measures them.
 
 # %%
 fast.plot()

@@ -7,6 +7,7 @@
 # ## Learning objectives
 # - Describe what the event loop does on each turn: ready callbacks, due timers, I/O.
 # - Predict the order of `call_soon`, `call_later` and task steps.
+# - Use a `Future`: a result that someone else sets later, which `await` waits for.
 # - Read a timeline of tasks interleaving at their `await` points.
 # - Use top-level `await` in Jupyter and `asyncio.run()` in scripts, and explain why
 #   `asyncio.run()` fails inside a notebook.
@@ -21,9 +22,9 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-from course_utils import SimulatedLLM, Timeline, clock, tools
+from course_utils import Timeline, connect, loop_diagram, tools
 
-llm = SimulatedLLM()
+llm = connect()
 
 # %% [markdown]
 # ## One loop, one thread, one queue
@@ -46,14 +47,16 @@ llm = SimulatedLLM()
 # %%
 loop = asyncio.get_running_loop()
 print(type(loop).__name__, "running:", loop.is_running())
-assert loop.is_running()
+assert loop.is_running(), "this kernel already runs a loop"
 
 # %% [markdown]
 # ## Predicting the order
 #
 # `loop.call_soon(f)` puts `f` at the end of the ready queue; `loop.call_later(delay, f)` sets a
-# timer (in **real** seconds, hence `clock.to_real`). `asyncio.create_task` schedules the task's
-# first step with `call_soon` too. Guess the order of the list before you run the cell.
+# timer. `asyncio.create_task` schedules the task's first step with `call_soon` too. (Python 3.12
+# added an opt-in alternative, `loop.set_task_factory(asyncio.eager_task_factory)`: then
+# `create_task` runs the first step at once, up to its first real wait. Not the default; this
+# course does not use it.) Guess the order of the list before you run the cell.
 
 # %%
 order = []
@@ -61,18 +64,18 @@ order = []
 
 async def agent_step():
     order.append("task: first step")
-    await clock.sleep(1.0)
+    await asyncio.sleep(1.0)
     order.append("task: woke up after 1.0 s")
 
 
-loop.call_later(clock.to_real(1.5), order.append, "call_later(1.5)")
-loop.call_later(clock.to_real(0.5), order.append, "call_later(0.5)")
+loop.call_later(1.5, order.append, "call_later(1.5)")
+loop.call_later(0.5, order.append, "call_later(0.5)")
 loop.call_soon(order.append, "call_soon A")
 task = asyncio.create_task(agent_step())
 loop.call_soon(order.append, "call_soon B")
 order.append("cell: before its first await")
 
-await clock.sleep(2.0)
+await asyncio.sleep(2.0)
 order.append("cell: after the await")
 order
 
@@ -86,12 +89,48 @@ assert order == [
     "task: woke up after 1.0 s",
     "call_later(1.5)",
     "cell: after the await",
-]
+], "the order follows the two rules below"
 
 # %% [markdown]
 # Two rules explain every line. Nothing runs while your code runs: callbacks wait until the
 # current step reaches an `await` that has to wait. And the ready queue is first in, first out,
 # while timers fire by deadline.
+#
+# Here is the same cell replayed on a toy loop that has nothing but those rules, one row per
+# step. Read it top to bottom: the cell's first step fills the ready queue (blue) and the timer
+# heap (orange); the loop runs the three ready callbacks; then nothing is ready, so `select()`,
+# the loop's wait for I/O, sleeps until the soonest timer, and so on. The toy predicts exactly
+# the order the real loop produced above.
+
+# %%
+toy = loop_diagram.predict_the_order()
+assert toy.output == order, "the three-structure model predicts the real loop's order"
+loop_diagram.plot_steps(toy)
+
+# %% [markdown]
+# ## Futures: a result that arrives later
+#
+# What does a task actually wait for at an `await`? At the bottom there is always a **future**: an
+# object that will hold a result *later*, set by someone else. `loop.create_future()` makes one;
+# `await future` suspends your task until somebody calls `future.set_result(value)` (or
+# `set_exception`), and then the task's next step goes into the ready queue. A timer, a socket
+# that became readable, another task: any of them can set it.
+
+# %%
+start = loop.time()
+future = loop.create_future()
+loop.call_later(1.0, future.set_result, "the tool's answer")  # someone else will set it, later
+print("done yet?", future.done())
+
+result = await future  # this cell's task sleeps until the timer sets the result
+print(f"got {result!r} after {loop.time() - start:.2f} s; done now? {future.done()}")
+assert result == "the tool's answer" and future.done(), "await returns what set_result stored"
+assert loop.time() - start >= 1.0, "nothing set it before the timer fired"
+
+# %% [markdown]
+# `asyncio.sleep` is built exactly like that (a future plus a timer), and a task is itself a
+# future whose result is its coroutine's return value. You will build your own `sleep` in the
+# exercise.
 #
 # ## Tasks take turns at `await`
 #
@@ -110,7 +149,7 @@ async def worker(name):
 
 await asyncio.gather(worker("A"), worker("B"), worker("C"))
 print(" ".join(log))
-assert log == ["A0", "B0", "C0", "A1", "B1", "C1", "A2", "B2", "C2"]
+assert log == ["A0", "B0", "C0", "A1", "B1", "C1", "A2", "B2", "C2"], "perfect round-robin"
 
 # %% [markdown]
 # Real agents take turns the same way, just at real waits. Here three research tasks each plan
@@ -138,7 +177,7 @@ async with Timeline() as tl:
 before_first_step = [t.segments[0].duration if t.segments[0].state == "queued" else 0.0
                      for t in tl.tasks]
 print("queued before the first step:", ", ".join(f"{s:.2f} s" for s in before_first_step))
-assert before_first_step[0] < before_first_step[1] < before_first_step[2]
+assert before_first_step[0] < before_first_step[1] < before_first_step[2], "each waits for the plans before it"
 tl.plot(title="Three research tasks on one loop")
 
 # %% [markdown]
@@ -158,6 +197,7 @@ tl.plot(title="Three research tasks on one loop")
 # In a notebook it fails:
 
 # %% tags=["raises-exception"]
+# This cell fails on purpose: RuntimeError, asyncio.run() cannot be called from a running event loop
 async def main():
     answer = await llm.complete("Plan a study schedule for exam week.")
     return answer.text
@@ -166,11 +206,15 @@ async def main():
 asyncio.run(main())  # fails: this notebook's loop is already running
 
 # %% [markdown]
-# The loop runs one callback at a time, and this cell *is* the callback running now. For
-# `asyncio.run` to return a result here, it would have to block this callback until `main()`
-# finished, but `main()` needs the very loop that would be blocked. So asyncio refuses, loudly.
-# (The coroutine `main()` was created but never run, which is why Python may also warn that it
-# "was never awaited"; lesson 04 explains that warning.)
+# `asyncio.run` would make a **new** loop for `main()`; the trouble is where it would run it. One
+# thread runs one loop at a time, and this thread is busy running the kernel's loop: this cell is
+# one of its callbacks. To run a second loop here, `asyncio.run` would have to stay inside this
+# callback until `main()` finished, and the kernel's loop, with every task on it (other cells'
+# tasks, the kernel's own), would be frozen all that time. So asyncio refuses, loudly. (The
+# coroutine `main()` was created but never run, which is why Python may also warn that it "was
+# never awaited"; lesson 04 explains that warning.)
+#
+# A brand-new loop of your own fares no better, which shows the problem is the thread, not the loop:
 
 # %%
 coro = main()
@@ -181,8 +225,20 @@ except RuntimeError as error:
 finally:
     coro.close()  # it never ran: close it so Python does not warn about it
 
-print("RuntimeError:", message)
-assert "cannot be called from a running event loop" in message
+other_loop = asyncio.new_event_loop()
+coro = main()
+try:
+    other_loop.run_until_complete(coro)
+except RuntimeError as error:
+    other_message = str(error)
+finally:
+    coro.close()
+    other_loop.close()
+
+print("asyncio.run:", message)
+print("a new loop: ", other_message)
+assert "cannot be called from a running event loop" in message, "asyncio.run refuses"
+assert "another loop is running" in other_message, "this thread already runs a loop"
 
 # %% [markdown]
 # The fix in a notebook is one word: `await`.
@@ -190,7 +246,7 @@ assert "cannot be called from a running event loop" in message
 # %%
 plan = await main()
 print(plan)
-assert plan
+assert plan, "await main() works in a notebook"
 
 # %% [markdown]
 # ## `nest_asyncio`: the legacy workaround
@@ -230,7 +286,7 @@ async def main():
     nest_asyncio.apply()
     print("with nest_asyncio:", asyncio.run(inner()))
     print("asyncio.run replaced:", asyncio.run.__module__)
-    print("Task is now the pure-Python class:", asyncio.Task is asyncio.tasks._PyTask)
+    print("Task class now comes from:", asyncio.Task.__module__)
 
 asyncio.run(main())
 '''
@@ -240,12 +296,12 @@ workdir = Path(tempfile.mkdtemp(prefix="lesson03_"))
 result = subprocess.run([sys.executable, "nest_demo.py"], cwd=workdir, capture_output=True,
                         text=True, timeout=120)
 print(result.stdout, result.stderr)
-assert result.returncode == 0
+assert result.returncode == 0, "the demo script ran"
 lines = result.stdout.splitlines()
-assert "cannot be called from a running event loop" in lines[0]
-assert lines[1] == "with nest_asyncio: inner result"
-assert lines[2] == "asyncio.run replaced: nest_asyncio"
-assert lines[3].endswith("True")
+assert "cannot be called from a running event loop" in lines[0], "plain asyncio refuses"
+assert lines[1] == "with nest_asyncio: inner result", "the patched loop re-enters"
+assert lines[2] == "asyncio.run replaced: nest_asyncio", "asyncio.run itself was replaced"
+assert lines[3].endswith("asyncio.tasks"), "Task is the pure-Python class (the C one lives in _asyncio)"
 
 # %% [markdown]
 # The nested call worked, and the patch shows: `asyncio.run` now comes from `nest_asyncio`, and every
@@ -253,34 +309,35 @@ assert lines[3].endswith("True")
 # untouched:
 
 # %%
-print("this kernel's Task is the pure-Python class:", asyncio.Task is asyncio.tasks._PyTask)
-assert asyncio.Task is not asyncio.tasks._PyTask
-assert not hasattr(asyncio, "_nest_patched")
+print("this kernel's Task class comes from:", asyncio.Task.__module__)
+print("this kernel's asyncio.run comes from:", asyncio.run.__module__)
+assert asyncio.Task.__module__ == "_asyncio", "this kernel still runs the C-accelerated Task"
+assert asyncio.run.__module__ == "asyncio.runners", "and the real asyncio.run"
 
 # %% [markdown]
 # ## Running a real script from the notebook
 #
 # Production agents run as scripts or services, where `asyncio.run()` is exactly right. Here is a
-# small one, written to a temporary folder. It inherits this notebook's environment, so it runs at
-# the same `COURSE_TIME_SCALE`.
+# small one, written to a temporary folder. It inherits this notebook's environment, so its tools
+# and model run at the same `COURSE_TIME_SCALE`. (`async with connect() as llm:` closes the client
+# when the block ends; lesson 06 explains `async with`.)
 
 # %%
 AGENT_SCRIPT = '''
 """A tiny travel agent as a script: asyncio.run() is its one entry point."""
 import asyncio
 
-from course_utils import SimulatedLLM, clock, tools
+from course_utils import connect, tools
 
 
 async def main():
-    llm = SimulatedLLM()
-    with clock.Stopwatch() as sw:
+    async with connect() as llm:
         weather, hits = await asyncio.gather(
             tools.get_weather("Lisbon"), tools.search_web("Lisbon museums"))
         answer = await llm.complete(
             f"Plan a day in Lisbon. Weather: {weather['conditions']}. Ideas: {hits[0]['title']}")
     print(answer.text)
-    print(f"done in {sw.elapsed:.2f} course s")
+    print("done")
 
 
 if __name__ == "__main__":
@@ -307,24 +364,23 @@ python, script = f'"{sys.executable}"', f'"{agent_path}"'
 run = subprocess.run([sys.executable, str(agent_path)], capture_output=True, text=True, timeout=120)
 print(run.stdout)
 assert run.returncode == 0, run.stderr
-assert run.stdout.strip().splitlines()[-1].startswith("done in")
+assert run.stdout.strip().splitlines()[-1] == "done", "the script ran to its end"
 shutil.rmtree(workdir)  # tidy up the temporary folder
 
 # %% [markdown]
 # ## Exercises
 #
-# Open each file in `exercises/`, write your code, then run its check here; `hint("...")` helps
-# if you are stuck.
+# Open each file (the link opens it in the editor), write your code, then run its check here;
+# `hint("...")` helps if you are stuck.
 #
-# 1. `ex03_my_sleep`: build `sleep` yourself from a future and `loop.call_later`, and cancel the
-#    timer if the sleeper is cancelled.
-# 2. `ex03_cooperative`: count primes without freezing the loop, giving it a turn with
-#    `await asyncio.sleep(0)` every so often.
+# 1. [`exercises/ex03_my_sleep.py`](../exercises/ex03_my_sleep.py): build `sleep` yourself from a
+#    future and `loop.call_later`, and cancel the timer if the sleeper is cancelled.
+# 2. [`exercises/ex03_cooperative.py`](../exercises/ex03_cooperative.py): count primes without
+#    freezing the loop, giving it a turn with `await asyncio.sleep(0)` every so often.
 
 # %%
 from course_utils import check, hint  # noqa: E402
 
-# %%
 check("ex03_my_sleep")
 
 # %%
@@ -343,7 +399,9 @@ quiz("03")
 # - The event loop runs callbacks on one thread: the ready queue in FIFO order, timers by deadline,
 #   I/O when sockets are ready. A task is a coroutine run one step at a time by such callbacks.
 # - Nothing else runs until the current step reaches an `await` that has to wait; tasks take turns there.
+# - At the bottom of every wait is a future: `await future` sleeps until someone calls `set_result`.
 # - In Jupyter the loop is already running: `await` at the top level. In scripts: one
 #   `asyncio.run(main())`.
-# - `asyncio.run()` inside a running loop raises `RuntimeError`; the fix is `await`, not `nest_asyncio`,
-#   which patches asyncio process-wide, swaps in slower tasks, and is archived.
+# - `asyncio.run()` inside a running loop raises `RuntimeError`: one thread runs one loop at a time,
+#   and a nested run would freeze the kernel's loop. The fix is `await`, not `nest_asyncio`, which
+#   patches asyncio process-wide, swaps in slower tasks, and is archived.

@@ -17,9 +17,10 @@ import gc
 import inspect
 import warnings
 
-from course_utils import SimulatedLLM, Timeline, tools
+from course_utils import Timeline, connect, tools
+from course_utils.config import LARGE_MODEL
 
-llm = SimulatedLLM()
+llm = connect()
 loop = asyncio.get_running_loop()
 
 # %% [markdown]
@@ -39,8 +40,8 @@ async def lookup_weather(city):
 
 coro = lookup_weather("Oslo")
 print(type(coro).__name__, "| calls so far:", calls)
-assert inspect.iscoroutinefunction(lookup_weather) and inspect.iscoroutine(coro)
-assert calls == []
+assert inspect.iscoroutinefunction(lookup_weather) and inspect.iscoroutine(coro), "a coroutine object"
+assert calls == [], "calling the function ran none of its body"
 
 # %% [markdown]
 # `await` drives it: the body runs now, inside the current task, and your code continues only
@@ -49,12 +50,13 @@ assert calls == []
 # %%
 weather = await coro
 print(weather, "| calls so far:", calls)
-assert calls == ["Oslo"]
+assert calls == ["Oslo"], "await ran the body"
 
 # %% [markdown]
 # A coroutine object runs once. Awaiting it again is an error, so keep the *result*, not the coroutine:
 
 # %% tags=["raises-exception"]
+# This cell fails on purpose: RuntimeError, cannot reuse already awaited coroutine
 await coro  # already finished
 
 # %% [markdown]
@@ -64,6 +66,7 @@ await coro  # already finished
 # you get an error far from the cause:
 
 # %% tags=["raises-exception"]
+# This cell fails on purpose: TypeError, 'coroutine' object is not subscriptable
 async def pack_for(city):
     conditions = tools.get_weather(city)["conditions"]  # forgot await
     return "umbrella" if conditions == "rain" else "sunglasses"
@@ -86,7 +89,7 @@ with warnings.catch_warnings(record=True) as caught:
 for w in caught:
     print(f"{w.category.__name__}: {w.message}")
 assert any(issubclass(w.category, RuntimeWarning) and "was never awaited" in str(w.message)
-           for w in caught)
+           for w in caught), "Python warned about the forgotten coroutine"
 
 # %% [markdown]
 # Treat that warning as a bug report. asyncio's debug mode (`python -X dev`, or
@@ -98,7 +101,9 @@ assert any(issubclass(w.category, RuntimeWarning) and "was never awaited" in str
 # `asyncio.create_task(coro, name=...)` wraps a coroutine in a **task** and puts its first step in
 # the loop's ready queue. It returns at once; the task starts as soon as your code waits (at an
 # `await` that has to wait), and runs alongside your code from then on. `await task` later gives
-# you its result, immediately if it is already done.
+# you its result, immediately if it is already done. (Since Python 3.12 a loop can opt in to
+# `asyncio.eager_task_factory`, which runs the first step inside `create_task` itself, up to the
+# first real wait; by default, and everywhere in this course, the first step is queued.)
 #
 # An agent uses this to fire its tool calls and think while they run:
 
@@ -118,12 +123,13 @@ async def travel_agent(city):
 
 
 async with Timeline() as tl:
-    plan = await asyncio.create_task(travel_agent("Lisbon"), name="agent")
+    agent = asyncio.create_task(travel_agent("Lisbon"), name="agent")  # the agent is a task too
+    plan = await agent
 
 tool_time = sum(t.duration for t in tl.tasks if t.label != "agent")
 one_after_another = tool_time + plan["draft"].latency
 print(f"agent finished in {tl.elapsed:.2f} s; the same calls one after another: {one_after_another:.2f} s")
-assert tl.elapsed < 0.7 * one_after_another
+assert tl.elapsed < 0.7 * one_after_another, "the calls overlap: well under their sum"
 tl.plot(title="An agent fires three tool calls as tasks, then drafts with the model")
 
 # %% [markdown]
@@ -136,7 +142,10 @@ tl.plot(title="An agent fires three tool calls as tasks, then drafts with the mo
 #
 # A task is **pending** until its coroutine finishes; then it is **done**, with a result or an
 # exception. `task.cancel()` *asks* for cancellation: the task stays pending until its next step
-# receives `CancelledError`, and then it is **cancelled**. Watch four tool tasks go through it:
+# receives `CancelledError` at the `await` where it waits. If that exception propagates out of the
+# coroutine, the task ends **cancelled**. A coroutine can also catch it and return normally: then
+# the task ends *done*, and the cancellation was swallowed (almost always a bug; lesson 09 shows
+# why). Watch five tasks go through it, one of which swallows its cancellation:
 
 # %%
 def state(task):
@@ -147,11 +156,20 @@ def state(task):
     return "failed" if task.exception() else "done"
 
 
+async def stubborn_weather(city):
+    try:
+        return await tools.get_weather(city)
+    except asyncio.CancelledError:
+        return "cancellation swallowed"  # does not re-raise: the task will end *done*
+
+
 lifecycle = {
-    "search": asyncio.create_task(tools.search_web("asyncio tutorials"), name="search_web"),
+    "draft": asyncio.create_task(llm.complete("Draft a study plan for asyncio.", model=LARGE_MODEL),
+                                 name="complete (large model)"),
     "guide": asyncio.create_task(tools.read_document(GUIDE), name="read_document"),
     "typo": asyncio.create_task(tools.read_document("agnets.md"), name="read_document (typo)"),
     "weather": asyncio.create_task(tools.get_weather("Oslo"), name="get_weather"),
+    "stubborn": asyncio.create_task(stubborn_weather("Rome"), name="stubborn_weather"),
 }
 snapshots = {"just created": {k: state(t) for k, t in lifecycle.items()}}
 
@@ -159,6 +177,7 @@ await asyncio.sleep(0)  # one turn of the loop: every task takes its first step
 snapshots["after one turn"] = {k: state(t) for k, t in lifecycle.items()}
 
 lifecycle["weather"].cancel()
+lifecycle["stubborn"].cancel()
 snapshots["cancel() called"] = {k: state(t) for k, t in lifecycle.items()}
 
 await lifecycle["guide"]
@@ -173,13 +192,21 @@ for key, task in lifecycle.items():
     print(task.get_name().ljust(width) + "".join(s[key].ljust(16) for s in snapshots.values()))
 
 # %%
-assert snapshots["just created"] == dict.fromkeys(lifecycle, "pending")  # nothing has run yet
-assert snapshots["after one turn"]["typo"] == "failed"  # a bad argument fails on the first step
-assert snapshots["cancel() called"]["weather"] == "pending"  # cancel() is only a request
-assert snapshots["guide awaited"] == {"search": "pending", "guide": "done", "typo": "failed",
-                                      "weather": "cancelled"}
-assert snapshots["all awaited"] == {"search": "done", "guide": "done", "typo": "failed",
-                                    "weather": "cancelled"}
+assert snapshots["just created"] == dict.fromkeys(lifecycle, "pending"), "nothing has run yet"
+assert snapshots["after one turn"]["typo"] == "failed", "a bad argument fails on the first step"
+assert snapshots["cancel() called"]["weather"] == "pending", "cancel() is only a request"
+assert snapshots["guide awaited"] == {"draft": "pending", "guide": "done", "typo": "failed",
+                                      "weather": "cancelled", "stubborn": "done"}, \
+    "awaiting one task waits for that task only: the slow draft is still pending"
+assert snapshots["all awaited"] == {"draft": "done", "guide": "done", "typo": "failed",
+                                    "weather": "cancelled", "stubborn": "done"}, "each ended its own way"
+assert lifecycle["stubborn"].result() == "cancellation swallowed", "caught, so it ended done"
+
+# %% [markdown]
+# Both `weather` and `stubborn` were asked to cancel; only `weather` ended *cancelled*.
+# `stubborn` caught the `CancelledError` and returned, so it ended *done* with a result, and
+# whoever cancelled it cannot tell that it stopped early. If you must clean up on cancellation,
+# use `finally` (or `except CancelledError: ...; raise`), so the cancellation keeps propagating.
 
 # %% [markdown]
 # ## Keep a reference to every task
@@ -213,12 +240,12 @@ finally:
     loop.set_exception_handler(previous_handler)
 
 print(f"alive before gc: {alive_before}, after gc: {alive_after}; the loop reported: {reports}")
-assert alive_before and not alive_after
-assert "Task was destroyed but it is pending!" in reports and approved == []
+assert alive_before and not alive_after, "the unreferenced task was collected mid-flight"
+assert "Task was destroyed but it is pending!" in reports and approved == [], "all you get is a log line"
 
 # %% [markdown]
 # Do not try to work out which of your tasks are safe. Keep every task you start: await it, put it
-# in a `TaskGroup` (lesson 05), or, for real fire-and-forget work, keep it in a set that forgets it
+# in a `TaskGroup` (lesson 06), or, for real fire-and-forget work, keep it in a set that forgets it
 # when it is done (Ruff's rule RUF006 flags a `create_task` whose result is dropped). A second done
 # callback makes sure a failure is reported, not lost:
 
@@ -245,12 +272,12 @@ fire_and_forget(tools.read_document("agnets.md"), name="prefetch typo")
 await asyncio.sleep(0)
 gc.collect()
 print(f"{len(background_tasks)} tasks in the set after gc")
-assert kept in background_tasks and not kept.done()  # survived the collection
+assert kept in background_tasks and not kept.done(), "the kept task survived the collection"
 
 kept.cancel()  # the approval never comes: clean up before the cell ends
 await asyncio.gather(*background_tasks, return_exceptions=True)
 print(f"{len(background_tasks)} tasks in the set once they finished")
-assert not background_tasks
+assert not background_tasks, "each finished task left the set"
 
 # %% [markdown]
 # ## Results and exceptions
@@ -259,6 +286,7 @@ assert not background_tasks
 # there is no result yet:
 
 # %% tags=["raises-exception"]
+# This cell fails on purpose: InvalidStateError, the result is not set yet
 search = asyncio.create_task(tools.search_web("asyncio tasks"), name="search_web")
 search.result()  # still pending
 
@@ -276,7 +304,7 @@ try:
     await typo
 except FileNotFoundError as error:
     print("await raised:", error)
-assert search.result() == hits and isinstance(typo.exception(), FileNotFoundError)
+assert search.result() == hits and isinstance(typo.exception(), FileNotFoundError), "results and exceptions are kept"
 
 # %% [markdown]
 # If nobody ever asks, the exception is lost. When a failed task whose exception was never
@@ -296,7 +324,7 @@ finally:
     loop.set_exception_handler(previous_handler)
 
 print("the loop reported:", reports)
-assert reports == ["Task exception was never retrieved"]
+assert reports == ["Task exception was never retrieved"], "the only trace of the lost error"
 
 # %% [markdown]
 # The fix is the same as for references: await every task (or `gather` it, or start it in a
@@ -306,18 +334,18 @@ assert reports == ["Task exception was never retrieved"]
 # %% [markdown]
 # ## Exercises
 #
-# Open each file in `exercises/`, write your code, then run its check here; `hint("...")` helps
-# if you are stuck.
+# Open each file (the link opens it in the editor), write your code, then run its check here;
+# `hint("...")` helps if you are stuck.
 #
-# 1. `ex04_task_report`: run named jobs as tasks with a deadline, and report how each one ended:
-#    done, failed or cancelled.
-# 2. `ex04_background`: write a `BackgroundTasks` registry that keeps references to its tasks,
-#    collects their errors, waits for them and cancels them.
+# 1. [`exercises/ex04_task_report.py`](../exercises/ex04_task_report.py): run named jobs as tasks
+#    with a deadline, and report how each one ended: done, failed or cancelled.
+# 2. [`exercises/ex04_background.py`](../exercises/ex04_background.py): write a `BackgroundTasks`
+#    registry that keeps references to its tasks, collects their errors, waits for them and
+#    cancels them.
 
 # %%
 from course_utils import check, hint  # noqa: E402
 
-# %%
 check("ex04_task_report")
 
 # %%
@@ -338,7 +366,8 @@ quiz("04")
 # - `asyncio.create_task(coro, name=...)` schedules a coroutine to run alongside you; `await task`
 #   collects its result. An agent fires its tool calls as tasks and drafts while they run.
 # - A task is pending, then done (result or exception) or cancelled; `cancel()` is a request that
-#   lands at the task's next step.
+#   lands at the task's next `await`, and the task ends cancelled only if the `CancelledError`
+#   propagates: a coroutine that catches it and returns ends done.
 # - The loop keeps only weak references: keep every task (await it, a `TaskGroup`, or a set with
 #   `add_done_callback(set.discard)`).
 # - Retrieve every task's outcome, or a failure ends as "Task exception was never retrieved".

@@ -4,17 +4,22 @@ from course_utils.quizzes import MultipleChoice, ShortAnswer
 
 QUESTIONS = [
     MultipleChoice(
-        "You set COURSE_TIME_SCALE=0.1. A simulated call that the lesson reports as taking "
-        "2.0 course seconds really took...",
-        ["2.0 real seconds", "0.2 real seconds", "20 real seconds"],
-        answer=1,
-        explanation="Real seconds = course seconds x scale; every report converts back to course seconds.",
-        wrong_feedback={0: "That is the course-time figure; the scale changes the real wait.",
+        "You start the course with COURSE_TIME_SCALE=0.1. A lesson cell runs "
+        "`await asyncio.sleep(2)` and measures it with loop.time(). What do you see?",
+        ["loop.time() moves by 2.0, and the cell really waited 0.2 s",
+         "loop.time() moves by 0.2, and the cell really waited 0.2 s",
+         "loop.time() moves by 2.0, and the cell really waited 20 s"],
+        answer=0,
+        explanation="After `import course_utils` the kernel's loop counts course seconds: plain "
+                    "asyncio code and loop.time() read 2 course seconds, which last "
+                    "2 x 0.1 = 0.2 real seconds.",
+        wrong_feedback={1: "The code you write and the loop's clock both count course seconds; "
+                           "only the real wait shrinks.",
                         2: "A scale below 1 makes the course run faster, not slower."},
     ),
     MultipleChoice(
-        "You ask the simulated LLM the same prompt twice, from two clients built with the same "
-        "seed. The two answer texts...",
+        "You ask the simulated LLM the same prompt twice, from two clients built with "
+        "connect(seed=7). The two answer texts...",
         ["are identical", "differ every time", "differ only in length"],
         answer=0,
         explanation="Texts are drawn from the seed and the prompt, so runs are reproducible.",

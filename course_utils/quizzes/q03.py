@@ -17,13 +17,30 @@ QUESTIONS = [
     MultipleChoice(
         "Why does asyncio.run(main()) raise RuntimeError inside a notebook cell?",
         ["Jupyter does not support asyncio",
-         "The kernel's loop is already running: asyncio.run would have to block it while main() needs it",
-         "asyncio.run accepts functions, not coroutine objects"],
+         "One thread runs one loop at a time: this thread is running the kernel's loop (the cell "
+         "is one of its callbacks), and a nested run would freeze that loop and every task on it "
+         "until main() finished",
+         "asyncio.run cannot make a new loop, so main() would need the kernel's loop, which the "
+         "call itself would block"],
         answer=1,
-        explanation="The cell is itself running inside the kernel's loop; the fix is to write "
-                    "await main().",
+        explanation="asyncio.run would make a fresh loop, but it would have to run it inside this "
+                    "callback, on the thread the kernel's loop needs; even a brand-new loop's "
+                    "run_until_complete refuses. In a notebook, write await main().",
         wrong_feedback={0: "Top-level await works in the same notebook; what is different about asyncio.run?",
-                        2: "The same call works in a script; what is true in the notebook but not there?"},
+                        2: "asyncio.run does create a new loop; the lesson even made one with "
+                           "new_event_loop(). What stopped that loop from running?"},
+    ),
+    MultipleChoice(
+        "A task runs `result = await future`, where future came from loop.create_future(). "
+        "When does the task's next line run?",
+        ["Right away: await on a future returns None until it is set",
+         "After someone calls future.set_result(...) (or set_exception), on a later turn of the loop",
+         "Never: futures are for threads, not for tasks"],
+        answer=1,
+        explanation="await suspends the task until the future is done; setting it schedules the "
+                    "task's next step in the ready queue, which is how timers and sockets wake tasks.",
+        wrong_feedback={0: "Look at the cell that awaited a future set by call_later: how long did it wait?",
+                        2: "asyncio.sleep itself is a future plus a timer; which loop does it run on?"},
     ),
     MultipleChoice(
         "One task computes for 0.2 s without awaiting. Meanwhile another task's sleep ends. "

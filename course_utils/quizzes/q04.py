@@ -4,16 +4,6 @@ from course_utils.quizzes import MultipleChoice, ShortAnswer
 
 QUESTIONS = [
     MultipleChoice(
-        "lookup_weather is an async def that appends to a list `calls` and then awaits a tool. "
-        "You run `coro = lookup_weather('Oslo')` and nothing else. What is in `calls`?",
-        ["['Oslo']", "nothing: the list is empty", "a coroutine object"],
-        answer=1,
-        explanation="Calling an async function only creates a coroutine object; its body runs "
-                    "when something awaits it (or a task runs it).",
-        wrong_feedback={0: "Did any line of the function's body run yet? What drives a coroutine?",
-                        2: "The coroutine object is what the call returned, not what the body appended."},
-    ),
-    MultipleChoice(
         "What does asyncio.create_task(coro) do?",
         ["Runs coro to completion and returns its result",
          "Wraps coro in a task and schedules its first step; it starts as soon as your code waits",
@@ -31,10 +21,22 @@ QUESTIONS = [
         ["cancelled", "still pending: CancelledError lands at its next step",
          "done, with result None"],
         answer=1,
-        explanation="cancel() is a request; the task becomes cancelled only when CancelledError "
-                    "has been delivered into its coroutine on the loop's next turn.",
+        explanation="cancel() is a request: on the loop's next turn, CancelledError is thrown "
+                    "into the coroutine at the await where it waits. The task ends cancelled only "
+                    "if the coroutine lets that exception propagate.",
         wrong_feedback={0: "Look at the 'cancel() called' column of the state table.",
                         2: "A cancelled task has no result at all; and has it even been told yet?"},
+    ),
+    MultipleChoice(
+        "You cancel a task whose coroutine wraps its await in `try: ... except "
+        "asyncio.CancelledError: return 'stopped'`. Once it has finished, the task is...",
+        ["cancelled", "done, with the result 'stopped'", "failed, with CancelledError as its exception"],
+        answer=1,
+        explanation="A task ends cancelled only if CancelledError propagates out of its coroutine. "
+                    "This one caught it and returned, so the cancellation was swallowed: use "
+                    "finally (or re-raise) for cleanup instead.",
+        wrong_feedback={0: "Look at the 'stubborn' row of the state table: what did cancel() do to it?",
+                        2: "The exception never left the coroutine; what did the coroutine do instead?"},
     ),
     MultipleChoice(
         "Why keep a reference to a task you start 'fire and forget'?",

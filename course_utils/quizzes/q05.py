@@ -1,4 +1,4 @@
-"""Quiz for lesson 05 (many at once: gather, as_completed, wait, TaskGroup)."""
+"""Quiz for lesson 05 (many at once: gather, as_completed, wait)."""
 
 from course_utils.quizzes import MultipleChoice, ShortAnswer
 
@@ -24,23 +24,36 @@ QUESTIONS = [
         answer=1,
         explanation="gather propagates the first exception immediately but does not cancel the "
                     "other awaitables: they run on, and cost tokens, unless you cancel them.",
-        wrong_feedback={0: "That is what a different construct in this lesson does. What did the "
-                           "'still running' list print in the gather cell?",
+        wrong_feedback={0: "That is what lesson 06's TaskGroup does. What did the 'still running' "
+                           "list print in the gather cell?",
                         2: "Look at when the exception reached the caller in the lesson: before or "
                            "after the healthy calls finished?"},
     ),
     MultipleChoice(
-        "Code wraps a TaskGroup in `try: ... except ServerError: ...`. One task raises "
-        "ServerError. What happens?",
-        ["The except clause runs and the other tasks keep going",
-         "The other tasks are cancelled and the except clause handles the error",
-         "The other tasks are cancelled and an ExceptionGroup escapes the except clause"],
-        answer=2,
-        explanation="A TaskGroup cancels the siblings and raises an ExceptionGroup; only "
-                    "`except* ServerError` (or `except ExceptionGroup`) matches it.",
-        wrong_feedback={0: "Think about what structured concurrency promises when one required "
-                           "task fails.",
-                        1: "Half right. What type of exception does a TaskGroup actually raise?"},
+        "A timeout cancels the task that is awaiting `asyncio.gather(a(), b(), c())`. What "
+        "happens to a, b and c?",
+        ["They keep running in the background", "They are cancelled too",
+         "Only the one that was running at that instant is cancelled"],
+        answer=1,
+        explanation="Cancelling a gather (or the task awaiting it) cancels every child it runs; "
+                    "it is a failing child that leaves its siblings running.",
+        wrong_feedback={0: "Look at the cell that called group.cancel(): what did "
+                           "t.cancelled() print for each child?",
+                        2: "On one thread, none of them is running while your task is being "
+                           "cancelled; they are all waiting."},
+    ),
+    MultipleChoice(
+        "On Python 3.11 you write `for aw in asyncio.as_completed(tasks): result = await aw`. "
+        "How do you know which task a result came from?",
+        ["aw is the original task, so compare it with your list",
+         "Make each coroutine return its own label along with its result",
+         "as_completed yields results in the order of the list"],
+        answer=1,
+        explanation="In 3.11 and 3.12 the plain for loop yields new awaitables, not your tasks. "
+                    "Python 3.13 added `async for task in asyncio.as_completed(tasks)`, which "
+                    "yields the original tasks.",
+        wrong_feedback={0: "That is true only of the `async for` form, new in Python 3.13.",
+                        2: "The whole point of as_completed is completion order."},
     ),
     ShortAnswer(
         "You race three model replicas with `asyncio.wait(..., return_when=FIRST_COMPLETED)` and "

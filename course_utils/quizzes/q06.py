@@ -1,61 +1,53 @@
-"""Quiz for lesson 06 (limiting concurrency: semaphores, token buckets, AIMD, aiolimiter)."""
+"""Quiz for lesson 06 (task groups: async with, TaskGroup, except*)."""
 
 from course_utils.quizzes import MultipleChoice, ShortAnswer
 
 QUESTIONS = [
     MultipleChoice(
-        "Your calls take about 0.5 s each and you run them through `asyncio.Semaphore(8)`. "
-        "Roughly how many requests per second do you send?",
-        ["8", "16", "4", "It depends only on the provider's rate limit"],
+        "What does `async with x:` do that `with x:` cannot?",
+        ["It runs the block on another thread",
+         "It awaits x.__aenter__() before the block and x.__aexit__(...) after it, so entering and "
+         "leaving can wait (close connections, wait for tasks) without blocking the loop",
+         "It makes every call inside the block concurrent"],
         answer=1,
-        explanation="Little's law: throughput = requests in flight / latency = 8 / 0.5 s = 16 per "
-                    "second. A semaphore sets concurrency; the rate follows from the latency.",
-        wrong_feedback={0: "8 is how many are in flight at once. How many times per second does "
-                           "each slot finish a request?",
-                        2: "Each slot completes a request every 0.5 s: does that make the rate "
-                           "larger or smaller than 8?",
-                        3: "The semaphore does not know the provider's limit. What links "
-                           "concurrency, latency and throughput?"},
+        explanation="async with is a with block whose enter and exit are coroutines; a TaskGroup "
+                    "uses its exit to wait for every task in the group.",
+        wrong_feedback={0: "Everything in asyncio runs on the loop's one thread.",
+                        2: "Inside the block, code runs as usual; concurrency comes from the "
+                           "tasks you create."},
     ),
     MultipleChoice(
-        "You process 32 requests, 8 at a time, and some requests are much slower than others. "
-        "Why is a sliding window (semaphore) faster than `gather` on fixed batches of 8?",
-        ["The semaphore runs the requests in parallel on several cores",
-         "Each batch waits for its slowest request while finished slots sit idle; the window "
-         "starts a new request as soon as one finishes",
-         "gather has more overhead per task than a semaphore"],
-        answer=1,
-        explanation="Both cap concurrency at 8, but fixed batches leave slots idle until the "
-                    "slowest member of the batch is done.",
-        wrong_feedback={0: "Everything in the lesson ran on one thread: asyncio is concurrency, "
-                           "not parallelism. Look at the idle gaps in the batch timeline.",
-                        2: "The overhead is microseconds; the difference in the lesson was "
-                           "seconds. What were the slots doing between batches?"},
+        "Code wraps a TaskGroup in `try: ... except ServerError: ...`. One task raises "
+        "ServerError. What happens?",
+        ["The except clause runs and the other tasks keep going",
+         "The other tasks are cancelled and the except clause handles the error",
+         "The other tasks are cancelled and an ExceptionGroup escapes the except clause"],
+        answer=2,
+        explanation="A TaskGroup cancels the siblings and raises an ExceptionGroup; only "
+                    "`except* ServerError` (or `except ExceptionGroup`) matches it.",
+        wrong_feedback={0: "Think about what structured concurrency promises when one required "
+                           "task fails.",
+                        1: "Half right. What type of exception does a TaskGroup actually raise?"},
     ),
     MultipleChoice(
-        "`AsyncLimiter(600, time_period=60)` guards calls to a provider that allows 600 "
-        "requests per minute in bursts of at most 5. You start 200 calls at once. What happens?",
-        ["They go out at a steady 10 per second",
-         "Almost all of them go out at once and most come back 429",
-         "The limiter raises ValueError because 200 > 5"],
+        "Two tasks in a TaskGroup fail at once, one with KeyError and one with "
+        "FileNotFoundError. The code has `except* KeyError:` and then `except* FileNotFoundError:`. "
+        "Which clauses run?",
+        ["Only the first one", "Both, each with the sub-group of its type",
+         "Neither: except* needs one clause per task"],
         answer=1,
-        explanation="aiolimiter lets up to max_rate acquisitions through in a burst, so all 200 "
-                    "start immediately; pick the period so that max_rate equals the provider's "
-                    "burst (5 per 0.5 s).",
-        wrong_feedback={0: "That is the average rate. How big a burst does a leaky bucket of "
-                           "size max_rate allow when it starts empty?",
-                        2: "The limiter does not know the provider's burst. Count how many "
-                           "acquisitions fit in its bucket at the start."},
+        explanation="Unlike except, every matching except* clause runs, each receiving an "
+                    "ExceptionGroup of just the exceptions of its type.",
+        wrong_feedback={0: "That is how plain except behaves. Look at the `handled` dict in the lesson.",
+                        2: "except* matches by type, not by task."},
     ),
     ShortAnswer(
-        "Why does a client-side token-bucket limiter avoid 429s where a semaphore of 'about the "
-        "right size' does not?",
-        keywords=[r"(rate|per (second|minute)|tokens? per|refill)",
-                  r"(latenc|faster|shorter|concurren|in flight|speed)"],
-        model_answer="The bucket limits the rate of requests started, which is exactly what the "
-                     "provider limits; a semaphore limits concurrency, so the rate it produces "
-                     "depends on latency and rises when answers get faster or shorter.",
-        nudge="What does the provider count, and what does a semaphore count? What happens to "
-              "the semaphore's request rate when latency drops?",
+        "An agent step is: model call, three tool calls, model call. You run the tools in a "
+        "TaskGroup. Why does the whole step get less faster than its tool phase?",
+        keywords=[r"(model|llm|plan|answer)", r"(sequen|depend|before|after|previous|spine|cannot overlap|in turn)"],
+        model_answer="Only the tool calls overlap; the two model calls depend on the previous "
+                     "result (the plan before the tools, the tool outputs before the answer), so "
+                     "they stay sequential and dilute the gain.",
+        nudge="Which parts of the step could overlap, and which need the result of the part before?",
     ),
 ]

@@ -1,60 +1,56 @@
-"""Quiz for lesson 07 (timeouts, cancellation, shield, retries, fallbacks)."""
+"""Quiz for lesson 07 (limiting concurrency: semaphores, Little's law, sliding windows)."""
 
 from course_utils.quizzes import MultipleChoice, ShortAnswer
 
 QUESTIONS = [
     MultipleChoice(
-        "`async with asyncio.timeout(5): await llm.complete(prompt)` and the call hangs. What "
-        "happens after 5 seconds?",
-        ["The call keeps running in the background and the block raises TimeoutError",
-         "The task is cancelled at its await (CancelledError inside), and the block raises "
-         "TimeoutError",
-         "The block returns None"],
+        "Your calls take about 0.5 s each and you run them through `asyncio.Semaphore(8)`. "
+        "Roughly how many requests per second do you send?",
+        ["8", "16", "4", "It depends only on the provider's rate limit"],
         answer=1,
-        explanation="A timeout cancels the task: CancelledError is raised at the suspended await, "
-                    "finally blocks run, and the context manager turns it into TimeoutError.",
-        wrong_feedback={0: "Look at the connection counter in the lesson: what did the finally "
-                           "block tell you about the call after the deadline?",
-                        2: "Did the lesson's timeout cell end quietly, or with an exception?"},
+        explanation="Little's law: throughput = requests in flight / latency = 8 / 0.5 s = 16 per "
+                    "second. A semaphore sets concurrency; the rate follows from the latency.",
+        wrong_feedback={0: "8 is how many are in flight at once. How many times per second does "
+                           "each slot finish a request?",
+                        2: "Each slot completes a request every 0.5 s: does that make the rate "
+                           "larger or smaller than 8?",
+                        3: "The semaphore does not know the provider's limit. What links "
+                           "concurrency, latency and throughput?"},
     ),
     MultipleChoice(
-        "A retry loop uses `except BaseException:` around `await llm.complete(...)`, inside an "
-        "`asyncio.timeout(1)` block. The first call hangs. What do you observe?",
-        ["TimeoutError after about 1 second, as usual",
-         "The cancellation is swallowed: no TimeoutError, and the block can run far past its "
-         "deadline",
-         "A RuntimeError saying the task was cancelled twice"],
+        "You process 32 requests, 8 at a time, and some requests are much slower than others. "
+        "Why is a sliding window (semaphore) faster than `gather` on fixed batches of 8?",
+        ["The semaphore runs the requests in parallel on several cores",
+         "Each batch waits for its slowest request while finished slots sit idle; the window "
+         "starts a new request as soon as one finishes",
+         "gather has more overhead per task than a semaphore"],
         answer=1,
-        explanation="CancelledError is a BaseException, so the loop catches it and retries; the "
-                    "timeout never gets its CancelledError back, so it cannot raise TimeoutError.",
-        wrong_feedback={0: "Which exception does the timeout use to stop the task, and which "
-                           "classes does `except BaseException` catch?",
-                        2: "asyncio does not detect this bug for you; the lesson measured what "
-                           "happened instead."},
+        explanation="Both cap concurrency at 8, but fixed batches leave slots idle until the "
+                    "slowest member of the batch is done.",
+        wrong_feedback={0: "Everything in the lesson ran on one thread: asyncio is concurrency, "
+                           "not parallelism. Look at the idle gaps in the batch timeline.",
+                        2: "The overhead is microseconds; the difference in the lesson was "
+                           "seconds. What were the slots doing between batches?"},
     ),
     MultipleChoice(
-        "Thirty clients hit a 503 at the same moment and all retry with backoff "
-        "min(cap, base * 2**attempt), without jitter. What goes wrong?",
-        ["Nothing: exponential backoff alone spreads the retries",
-         "They all retry at the same instants, in waves that overload the server again",
-         "The waits grow too slowly to help"],
+        "You `gather` 100,000 coroutines that each do `async with sem:` around their call, with "
+        "`sem = asyncio.Semaphore(10)`. How many tasks exist while the first ten calls run?",
+        ["10", "100,000: all were created up front, most parked on the semaphore", "1"],
         answer=1,
-        explanation="Without randomness, clients that failed together retry together. Full "
-                    "jitter (a random wait between 0 and the bound) spreads them out.",
-        wrong_feedback={0: "Compare the middle and bottom timelines in the lesson: when did the "
-                           "retries happen?",
-                        2: "The bound doubles every attempt; the problem is not the size of the "
-                           "wait but that everyone picks the same one."},
+        explanation="gather wraps every coroutine in a task at once; the semaphore only limits "
+                    "how many get past `async with`. A sliding window acquires before creating "
+                    "each task, so at most 10 exist.",
+        wrong_feedback={0: "10 is how many are past the semaphore. What did gather do with the "
+                           "other coroutines?",
+                        2: "gather runs its awaitables concurrently, each in its own task."},
     ),
     ShortAnswer(
-        "An agent tries its preferred model, then a fallback model, then a cache. Why give each "
-        "attempt its own timeout instead of one timeout around the whole ladder?",
-        keywords=[r"(first|preferred|primary|slow|hang|one (model|attempt|rung))",
-                  r"(budget|time|deadline|left|remaining|fallback|next|rest)"],
-        model_answer="With a single outer timeout, a slow or hung first model can use up the "
-                     "whole budget, leaving no time for the fallback; a per-attempt timeout "
-                     "caps each rung so the next one still gets its chance within the deadline.",
-        nudge="Imagine the preferred model hangs. With only one timeout around everything, how "
-              "much time is left for the fallback when it fires?",
+        "You tuned Semaphore(6) so that it stays just under the provider's rate limit. Then you "
+        "add a cache and answers get twice as fast. What happens, and why?",
+        keywords=[r"(429|refus|rate|limit|too many)", r"(latenc|faster|little|throughput|per second)"],
+        model_answer="429s come back: by Little's law the same 6 in flight with half the latency "
+                     "send twice as many requests per second, above the provider's rate.",
+        nudge="Apply Little's law: what happens to throughput when latency halves and "
+              "concurrency stays the same?",
     ),
 ]

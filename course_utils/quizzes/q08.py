@@ -1,57 +1,67 @@
-"""Quiz for lesson 08 (queues, worker pools, backpressure, pipelines, shutdown)."""
+"""Quiz for lesson 08 (rate limits: token buckets, races, AIMD, aiolimiter)."""
 
 from course_utils.quizzes import MultipleChoice, ShortAnswer
 
 QUESTIONS = [
     MultipleChoice(
-        "A pool has 4 worker tasks reading from one asyncio.Queue. 100 requests are submitted at "
-        "once. How many model calls are in flight at the same time?",
-        ["100", "At most 4", "1, because a queue hands out one item at a time"],
+        "A limiter's acquire does `while not bucket.try_take(1): await asyncio.sleep(bucket.wait_time(1))`, "
+        "and nothing else. Many tasks call it at once. Can two of them spend the same token?",
+        ["Yes, unless an asyncio.Lock guards the loop",
+         "No: try_take checks and takes with no await in between, and asyncio only switches "
+         "tasks at an await",
+         "Yes, because the tasks run on different threads"],
         answer=1,
-        explanation="Each worker handles one job at a time, so concurrency equals the number of "
-                    "workers however many jobs are queued.",
-        wrong_feedback={0: "The requests are waiting in the queue, not running. Who takes them "
-                           "out, and how many at a time?",
-                        2: "The queue hands out items one at a time, but a worker that took one "
-                           "does not stop the others from taking theirs."},
+        explanation="A race needs an await between the check and the act (as in acquire_racy). "
+                    "Without one, no other task can run in between, so no lock is needed for safety.",
+        wrong_feedback={0: "Where could another task run between the check and the take?",
+                        2: "All tasks of a loop run on its one thread."},
     ),
     MultipleChoice(
-        "A crawler puts documents on `asyncio.Queue(maxsize=3)`; two slow summarizers take them "
-        "off. What does the crawler do when the queue holds 3 documents?",
-        ["put() raises QueueFull and the document is lost",
-         "await put() waits until a summarizer takes an item",
-         "put() succeeds and the queue grows past 3"],
+        "Then what does the asyncio.Lock in the lesson's RateLimiter buy?",
+        ["Nothing at all; it can be removed with no change in behaviour",
+         "Fairness: waiters are served first come, first served, so a large request cannot be "
+         "overtaken forever by small ones arriving later",
+         "Thread safety, so the limiter can be shared between threads"],
         answer=1,
-        explanation="await queue.put() suspends the producer while the queue is full: that "
-                    "is backpressure. Only put_nowait() raises QueueFull.",
-        wrong_feedback={0: "That is what one of the non-waiting methods does. Which method did "
-                           "the crawler await?",
-                        2: "Then maxsize would mean nothing. Look at the peak depth the lesson "
-                           "measured for the bounded queue."},
+        explanation="With the lock, one task at a time waits for the buckets, in arrival order; "
+                    "without it, whoever wakes up first after a refill takes it.",
+        wrong_feedback={0: "Safety does not need it, but think about who gets the next refill "
+                           "when several tasks are waiting.",
+                        2: "asyncio.Lock is not thread-safe; it orders tasks on one loop."},
     ),
     MultipleChoice(
-        "A pool's close() calls `await queue.join()` and returns. What is left behind?",
-        ["Nothing: join() stops the workers",
-         "The worker tasks, still waiting in queue.get() for a job that never comes",
-         "The queue's unfinished items"],
+        "`AsyncLimiter(600, 60)` guards calls to a provider that allows 600 requests per minute "
+        "in bursts of at most 5. You start 200 calls at once. What happens?",
+        ["They go out at a steady 10 per second",
+         "Almost all of them go out at once and most come back 429",
+         "The limiter raises ValueError because 200 > 5"],
         answer=1,
-        explanation="join() only waits until every item is marked task_done(); the workers loop "
-                    "forever unless you cancel them (and await them) or send sentinels.",
-        wrong_feedback={0: "join() waits for the items, not for the tasks. What were the "
-                           "sloppy pool's workers doing after join() returned?",
-                        2: "join() returning means every item was marked done. What about the "
-                           "tasks that processed them?"},
+        explanation="aiolimiter lets up to max_rate acquisitions through in a burst, so all 200 "
+                    "start immediately; pick the period so that max_rate equals the provider's "
+                    "burst (5 per 0.5 s).",
+        wrong_feedback={0: "That is the average rate. How big a burst does a leaky bucket of "
+                           "size max_rate allow when it starts empty?",
+                        2: "The limiter does not know the provider's burst. Count how many "
+                           "acquisitions fit in its bucket at the start."},
     ),
     ShortAnswer(
-        "In a three-stage pipeline (validate -> summarize -> analyze) connected by queues, why "
-        "does the whole run take about as long as the slowest stage rather than the sum of the "
-        "three?",
-        keywords=[r"(overlap|same time|concurrent|simultaneous|parallel|while)",
-                  r"(stage|item|ticket|different)"],
-        model_answer="Because the stages work at the same time on different items: while one "
-                     "ticket is being analyzed, the next is being summarized and a third "
-                     "validated, so the stages overlap and the slowest stage sets the pace.",
-        nudge="Picture the timeline: when did the first analysis start compared with the last "
-              "summary? What is each stage doing while the others work?",
+        "Why does a client-side token-bucket limiter avoid 429s where a semaphore of 'about the "
+        "right size' does not?",
+        keywords=[r"(rate|per (second|minute)|tokens? per|refill)",
+                  r"(latenc|faster|shorter|concurren|in flight|speed)"],
+        model_answer="The bucket limits the rate of requests started, which is exactly what the "
+                     "provider limits; a semaphore limits concurrency, so the rate it produces "
+                     "depends on latency and rises when answers get faster or shorter.",
+        nudge="What does the provider count, and what does a semaphore count? What happens to "
+              "the semaphore's request rate when latency drops?",
+    ),
+    ShortAnswer(
+        "In the AIMD limiter, a request that gets a 429 releases its slot and only then sleeps "
+        "for retry_after. Why not sleep while holding the slot?",
+        keywords=[r"(slot|window|concurren|in flight|capacity)", r"(idle|block|other|waste|nobody|hold)"],
+        model_answer="A sleeping retry sends nothing, so holding its slot would keep other "
+                     "requests out for the whole wait: the window would sit idle and throughput "
+                     "would drop. Release first, sleep, then acquire again.",
+        nudge="While the retry sleeps, who else could be using that slot?",
     ),
 ]

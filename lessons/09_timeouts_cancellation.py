@@ -129,7 +129,7 @@ llm = connect(faults=FaultPlan(script=["hang"]))
 try:
     async with asyncio.timeout(1):
         await call_and_log(llm, "Summarize the incident report.")
-    events.append("5. (never reached: the block was cancelled)")
+    events.append("(never reached: the block was cancelled)")
 except TimeoutError:
     events.append("6. except TimeoutError")
 print("\n".join(events))

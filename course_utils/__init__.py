@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 
 # name -> module that defines it; resolved on first access so `import course_utils` stays cheap.
 _EXPORTS = {
-    "settings": "config", "Settings": "config",
+    "settings": "config", "Settings": "config", "simulated": "config",
     "time_scale": "clock", "now": "clock", "sleep": "clock", "sleep_blocking": "clock",
     "Stopwatch": "clock",
     "SimulatedLLM": "llm", "SimulatedLLMSync": "llm", "Completion": "llm", "TokenStream": "llm",
@@ -35,10 +35,15 @@ _EXPORTS = {
     "serve_app": "background", "cancel_and_wait": "background", "BackgroundServer": "background",
     "quiz": "quizzes", "MultipleChoice": "quizzes", "ShortAnswer": "quizzes",
 }
-_SUBMODULES = {"background", "live", "network", "serving", "provider", "health", "comparison", "tools", "sync_tools", "records", "plots", "quizzes", "clock", "config", "llm", "tracing",
+_SUBMODULES = {"coursetime", "background", "live", "network", "serving", "provider", "health", "comparison", "tools", "sync_tools", "records", "plots", "quizzes", "clock", "config", "llm", "tracing",
                "lag", "faults", "ratelimit", "metrics", "presets", "textgen", "seeding"}
 
 __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES)
+
+
+# Inside a Jupyter kernel, the lesson's event loop starts counting course seconds right here, so
+# learner code stays plain asyncio (see course_utils/coursetime.py). Elsewhere this does nothing.
+import_module(".coursetime", __name__).install_in_kernel()
 
 
 def __getattr__(name: str) -> Any:

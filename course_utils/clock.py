@@ -2,7 +2,8 @@
 
 ``COURSE_TIME_SCALE=0.05`` makes a 2-second simulated call take 0.1 real seconds, yet every
 timing the course reports is converted back, so a lesson reads the same at any scale
-(introduced in lesson 01).
+(introduced in lesson 01). This module is for the course's own tools; learner code uses plain
+asyncio, because a lesson's event loop itself runs on course time (``course_utils.coursetime``).
 """
 
 from __future__ import annotations
@@ -47,13 +48,31 @@ def now() -> float:
 _wakeup_hook: Callable[[float], None] | None = None
 
 
+def loop_scale(loop: asyncio.AbstractEventLoop | None = None) -> float:
+    """Loop-clock seconds per course second for ``loop`` (default: the running loop).
+
+    1.0 on a loop that runs on course time (a lesson's kernel, see ``course_utils.coursetime``);
+    the time scale on an ordinary loop, whose clock reads real seconds.
+    """
+    if loop is None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return time_scale()
+    return 1.0 if getattr(loop, "_course_time_scale", None) is not None else time_scale()
+
+
 async def sleep(course_seconds: float) -> None:
-    """``asyncio.sleep`` measured in course seconds: the polite way to wait."""
-    delay = max(0.0, course_seconds) * time_scale()
+    """``asyncio.sleep`` measured in course seconds, on any loop (used by the course's own tools).
+
+    Learner code never needs it: in a lesson the loop itself runs on course time, so plain
+    ``asyncio.sleep`` already counts course seconds.
+    """
+    course_seconds = max(0.0, course_seconds)
     hook = _wakeup_hook
     if hook is not None:
-        hook(time.perf_counter() + delay)
-    await asyncio.sleep(delay)
+        hook(time.perf_counter() + course_seconds * time_scale())
+    await asyncio.sleep(course_seconds * loop_scale())
 
 
 def sleep_blocking(course_seconds: float) -> None:

@@ -83,6 +83,15 @@ def settings() -> Settings:
     )
 
 
+def simulated() -> bool:
+    """True when the lessons talk to the course's simulated model (no ``COURSE_LLM_BASE_URL``).
+
+    Cells whose checks hold only for the simulator (exact latencies, seeded failures) test this
+    and say so when they skip (introduced in lesson 01).
+    """
+    return not settings().uses_real_provider
+
+
 def api_key() -> str | None:
     """The real provider's key, straight from the environment (never stored or logged)."""
     return os.environ.get("COURSE_LLM_API_KEY") or None

@@ -75,8 +75,10 @@ class LagMonitor:
                 "LagMonitor watches a running event loop: use it inside an async function "
                 "(or a notebook cell), e.g. `async with LagMonitor() as lag:`"
             ) from None
-        self._scale = clock.time_scale()
-        self._period = max(self.interval * self._scale, _MIN_REAL_INTERVAL)
+        # Loop-clock seconds per course second: 1 on a lesson's course-time loop, the time scale
+        # on an ordinary loop whose clock reads real seconds.
+        self._scale = clock.loop_scale(loop)
+        self._period = max(self.interval, _MIN_REAL_INTERVAL / clock.time_scale()) * self._scale
         self._loop = loop
         self._raw = []
         self._t_end = None
@@ -127,7 +129,7 @@ class LagMonitor:
     @property
     def effective_threshold(self) -> float:
         """The threshold the verdict uses: ``threshold``, or 10 ms real if that is larger."""
-        return max(self.threshold, _MIN_REAL_THRESHOLD / self._scale)
+        return max(self.threshold, _MIN_REAL_THRESHOLD / clock.time_scale())
 
     @property
     def blocked(self) -> bool:

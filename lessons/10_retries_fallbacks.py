@@ -35,12 +35,12 @@ loop = asyncio.get_running_loop()
 # ## Retries: the impolite way first
 #
 # Many failures are transient: a 500, a 503, a dropped stream, a 429. The right response is to
-# try again, **politely**. Here 30 requests go to a provider that fails 20% of calls with a
+# try again, **politely**. Here 24 requests go to a provider that fails 20% of calls with a
 # server error and allows bursts of 5 requests at 10 per second. First, the impolite version:
-# retry at once, up to 30 times.
+# retry after a fixed 50 ms, up to 30 times.
 
 # %%
-TICKETS = [f"Summarize support ticket #{i} for the on-call engineer." for i in range(30)]
+TICKETS = [f"Summarize support ticket #{i} for the on-call engineer." for i in range(24)]
 
 
 def flaky_provider():
@@ -48,12 +48,13 @@ def flaky_provider():
                    rate_limits=RateLimits(requests_per_minute=600, burst_requests=5))
 
 
-async def retry_immediately(llm, prompt, attempts=30):
+async def retry_quickly(llm, prompt, attempts=30):
     for attempt in range(attempts):
         try:
             return await llm.complete(prompt)
         except LLMError as error:
             last = error
+            await asyncio.sleep(0.05)
     raise last
 
 
@@ -67,12 +68,12 @@ async def run_all(retrying):
             "elapsed": timeline.elapsed}, timeline
 
 
-naive, naive_tl = await run_all(retry_immediately)
+naive, naive_tl = await run_all(retry_quickly)
 print(naive)
 
 # %% [markdown]
-# Hundreds of attempts for 30 answers, almost all of them 429s: the retries themselves keep the
-# bucket empty. The polite version:
+# Far more attempts than requests, most of them 429s: the retries themselves keep the bucket
+# empty. The polite version:
 #
 # - **exponential backoff**: wait `base × 2^attempt`, capped, so a struggling server gets room;
 # - **full jitter**: wait a *random* time between 0 and that bound, so clients that failed
@@ -103,27 +104,27 @@ no_jitter, no_jitter_tl = await run_all(lambda llm, p: retry_with_backoff(llm, p
 print("backoff + jitter:   ", polite)
 print("backoff, no jitter: ", no_jitter)
 plot_comparison(naive_tl, no_jitter_tl, polite_tl,
-                labels=["retry at once", "backoff, no jitter", "backoff + full jitter"],
-                title="30 requests, 20% server errors, 10 requests/s (x = error or 429)")
+                labels=["retry every 50 ms", "backoff, no jitter", "backoff + full jitter"],
+                title="24 requests, 20% server errors, 10 requests/s (x = error or 429)")
 
 # %% [markdown]
-# Backoff needs several times fewer attempts, and every request is answered. Without jitter the
+# Backoff needs far fewer attempts (at most two thirds, usually about half), and every request
+# is answered. Without jitter the
 # retries travel in synchronized waves (the middle timeline): each wave overloads the bucket
 # again and the batch takes far longer. Jitter spreads them out.
 
 # %%
 if simulated():
-    assert naive["attempts"] > 200 and naive["errors"]["rate_limit"] > 0.8 * naive["attempts"], \
-        "retrying at once mostly earns 429s"
-    assert polite["answered"] == no_jitter["answered"] == 30, "backoff answers every ticket"
-    assert naive["attempts"] > 3 * polite["attempts"], "backoff needs several times fewer attempts"
+    assert naive["errors"]["rate_limit"] > 0.7 * naive["attempts"], "quick retries mostly earn 429s"
+    assert polite["answered"] == no_jitter["answered"] == len(TICKETS), "backoff answers every ticket"
+    assert naive["attempts"] > 1.5 * polite["attempts"], "backoff needs far fewer attempts"
     assert no_jitter["elapsed"] > 1.3 * polite["elapsed"], "without jitter the waves take longer"
 else:
     print("(a real endpoint has its own faults and limits: the checks are skipped)")
 
 # %% [markdown]
 # Backoff makes retries polite; it does not make them unnecessary. Most of the remaining retries
-# are 429s from sending 30 requests into a burst of 5: pace requests with lesson 08's limiter and
+# are 429s from sending 24 requests into a burst of 5: pace requests with lesson 08's limiter and
 # keep retries for the failures you cannot prevent.
 #
 # ### The library way: `tenacity`
@@ -159,8 +160,10 @@ async def complete_with_tenacity(llm, prompt):
 with_tenacity, _ = await run_all(complete_with_tenacity)
 print("tenacity:", with_tenacity)
 if simulated():
-    assert with_tenacity["answered"] == 30 and naive["attempts"] > 3 * with_tenacity["attempts"], \
+    assert with_tenacity["answered"] == len(TICKETS) and naive["attempts"] > 1.5 * with_tenacity["attempts"], \
         "tenacity is as polite as the hand-written loop"
+else:
+    print("(real endpoint: the simulator-only checks here are skipped)")
 
 # %% [markdown]
 # The decorator form reads well for a function you own. A request that is wrong, such as a
@@ -198,12 +201,12 @@ assert llm.usage.calls - calls_before == 1, "a bad request is tried exactly once
 # Production code nests both. First, each alone. The first call hangs, the second answers.
 
 # %%
-async def ask_with_retries(llm, prompt, per_attempt=None, attempts=4):
+async def ask_with_retries(llm, prompt, per_attempt=None, attempts=3):
     """Retry hangs and server errors; each attempt gets `per_attempt` seconds (None: no limit)."""
     for attempt in range(attempts):
         try:
             async with asyncio.timeout(per_attempt):      # timeout(None) never fires
-                return await llm.complete(prompt)
+                return await llm.complete(prompt, max_tokens=20)
         except (TimeoutError, ServerError):
             if attempt == attempts - 1:
                 raise
@@ -213,16 +216,16 @@ async def ask_with_retries(llm, prompt, per_attempt=None, attempts=4):
 PROMPT = "Which runbook covers a full disk?"
 results = {}
 for name, per_attempt, script in [("overall only", None, ["hang", "ok"]),
-                                  ("per attempt only", 1, ["hang"] * 4),
+                                  ("per attempt only", 1, ["hang"] * 3),
                                   ("nested", 1, ["hang", "ok"]),
-                                  ("nested, all hang", 1, ["hang"] * 4)]:
+                                  ("nested, all hang", 1, ["hang"] * 3)]:
     llm = connect(faults=FaultPlan(script=script))
     start = loop.time()
     try:
         if name == "per attempt only":
             await ask_with_retries(llm, PROMPT, per_attempt)
         else:
-            async with asyncio.timeout(3):                   # the user's overall budget
+            async with asyncio.timeout(2.5):                 # the user's overall budget
                 await ask_with_retries(llm, PROMPT, per_attempt)
         outcome = "answered"
     except TimeoutError:
@@ -231,12 +234,12 @@ for name, per_attempt, script in [("overall only", None, ["hang", "ok"]),
     print(f"{name:17} {outcome:12} after {results[name][1]:.2f} s, {results[name][2]} calls")
 
 # %% [markdown]
-# - **Overall only**: the first hung call ate the whole 3-second budget; the answer that the
+# - **Overall only**: the first hung call ate the whole 2.5-second budget; the answer that the
 #   second attempt would have given never had a chance.
-# - **Per attempt only**: every hang was cut at 1 s, but four of them took over 4 s, past any
-#   deadline the user had.
+# - **Per attempt only**: every hang was cut at 1 s, but three of them (and the pauses) took
+#   longer than the user's 2.5 seconds.
 # - **Nested**: the hang was cut at 1 s and the retry answered; when everything hangs, the
-#   overall budget stops the loop at 3 s.
+#   overall budget stops the loop at 2.5 s, in the middle of the third attempt.
 #
 # Notice that the retry loop's `except TimeoutError` did not catch the *overall* deadline: the
 # outer timeout cancels the task, the `CancelledError` passes the inner block (which only
@@ -248,10 +251,12 @@ for name, per_attempt, script in [("overall only", None, ["hang", "ok"]),
 if simulated():
     assert results["overall only"][0] == "TimeoutError" and results["overall only"][2] == 1, \
         "without a per-attempt timeout the hang uses the whole budget"
-    assert results["per attempt only"][1] > 4 * 0.95, "without an overall budget the hangs add up"
-    assert results["nested"][0] == "answered" and results["nested"][1] < 3, "nested: the retry answers"
-    assert results["nested, all hang"][0] == "TimeoutError" and 0.95 < results["nested, all hang"][1] / 3 < 1.3, \
+    assert results["per attempt only"][1] > 2.5 * 1.1, "without an overall budget the hangs add up"
+    assert results["nested"][0] == "answered" and results["nested"][2] == 2, "nested: the retry answers"
+    assert results["nested, all hang"][0] == "TimeoutError" and 0.95 < results["nested, all hang"][1] / 2.5 < 1.2, \
         "nested: the overall budget holds"
+else:
+    print("(real endpoint: the simulator-only checks here are skipped)")
 
 # %% [markdown]
 # ## Fallbacks and graceful degradation
@@ -323,6 +328,8 @@ if simulated():
     assert third.source == "cache" and third.text == second.text, "outage: the last good answer"
     assert outage < 1.0, "failures were fast; no waiting for timeouts"
     assert agent.log == ["large: timeout", "large: ServerError", "default: ServerError"]
+else:
+    print("(real endpoint: the simulator-only checks here are skipped)")
 
 # %% [markdown]
 # Each rung trades quality for availability, and the `degraded` flag lets the UI say so ("this

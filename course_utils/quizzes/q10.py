@@ -27,13 +27,13 @@ QUESTIONS = [
         explanation="The per-attempt timeout stops one hung call from eating the budget; the "
                     "overall one stops the attempts from adding up past the user's deadline. "
                     "Production code nests them.",
-        wrong_feedback={0: "Four hung attempts of 1 second each: how long did the lesson's "
-                           "'per attempt only' run take?",
+        wrong_feedback={0: "Four hung attempts, each cut on time: did the lesson's 'per attempt "
+                           "only' run finish within the user's budget?",
                         1: "In the lesson's 'overall only' run, did the second attempt ever get "
                            "its chance?"},
     ),
     MultipleChoice(
-        "Inside the overall `asyncio.timeout(3)`, the retry loop has `except TimeoutError:` "
+        "Inside the overall `asyncio.timeout(2.5)`, the retry loop has `except TimeoutError:` "
         "around each attempt's `asyncio.timeout(1)`. The overall deadline passes mid-attempt. "
         "What does the loop's `except TimeoutError` see?",
         ["Nothing: the CancelledError passes through the inner block and the outer block raises "

@@ -108,8 +108,7 @@ plot_comparison(naive_tl, no_jitter_tl, polite_tl,
                 title="24 requests, 20% server errors, 10 requests/s (x = error or 429)")
 
 # %% [markdown]
-# Backoff needs far fewer attempts (at most two thirds, usually about half), and every request
-# is answered. Without jitter the
+# Backoff needs fewer attempts (often half as many), and every request is answered. Without jitter the
 # retries travel in synchronized waves (the middle timeline): each wave overloads the bucket
 # again and the batch takes far longer. Jitter spreads them out.
 
@@ -117,7 +116,7 @@ plot_comparison(naive_tl, no_jitter_tl, polite_tl,
 if simulated():
     assert naive["errors"]["rate_limit"] > 0.7 * naive["attempts"], "quick retries mostly earn 429s"
     assert polite["answered"] == no_jitter["answered"] == len(TICKETS), "backoff answers every ticket"
-    assert naive["attempts"] > 1.5 * polite["attempts"], "backoff needs far fewer attempts"
+    assert naive["attempts"] > 1.2 * polite["attempts"], "backoff needs fewer attempts"
     assert no_jitter["elapsed"] > 1.3 * polite["elapsed"], "without jitter the waves take longer"
 else:
     print("(a real endpoint has its own faults and limits: the checks are skipped)")
@@ -160,7 +159,7 @@ async def complete_with_tenacity(llm, prompt):
 with_tenacity, _ = await run_all(complete_with_tenacity)
 print("tenacity:", with_tenacity)
 if simulated():
-    assert with_tenacity["answered"] == len(TICKETS) and naive["attempts"] > 1.5 * with_tenacity["attempts"], \
+    assert with_tenacity["answered"] == len(TICKETS) and naive["attempts"] > 1.2 * with_tenacity["attempts"], \
         "tenacity is as polite as the hand-written loop"
 else:
     print("(real endpoint: the simulator-only checks here are skipped)")

@@ -93,9 +93,12 @@ pool_tl.plot(title="A pool of 4 workers takes 12 requests, one after another eac
 
 # %%
 total_latency = sum(llm.usage.latencies)
-assert pool_tl.peak_concurrency == 4, "concurrency equals the number of workers"
-assert 0.85 * total_latency / 4 < pool_tl.elapsed < 1.5 * total_latency / 4, "about a quarter"
 assert all(w.done() for w in pool.workers), "the pool stopped its workers on exit"
+if simulated():  # a real client runs tasks of its own, which the timeline counts too
+    assert pool_tl.peak_concurrency == 4, "concurrency equals the number of workers"
+    assert 0.85 * total_latency / 4 < pool_tl.elapsed < 1.5 * total_latency / 4, "about a quarter"
+else:
+    print("(real endpoint: the simulator-only checks here are skipped)")
 
 # %% [markdown]
 # ## A pool of agent instances
@@ -339,9 +342,8 @@ async with asyncio.timeout(3):
     await run_pipeline_loose(TICKETS, ticket_stages(failing))
 
 # %% [markdown]
-# The error happened within the first second; the pipeline would have waited forever. The stage
-# tasks are still there: one finished with the error nobody saw, the others are stuck waiting on
-# their queues. Clean them up by hand:
+# The error happened within a second; the pipeline would have waited forever. One stage task
+# holds the error nobody saw, the others are stuck on their queues. Clean them up by hand:
 
 # %%
 died = [t for t in loose_stages if t.done() and t.exception() is not None]
@@ -416,8 +418,7 @@ assert llm.usage.calls == 2 * len(analyses), "nothing wasted on invalid tickets"
 # ## Clean shutdown
 #
 # Workers loop forever by design, so *someone* must stop them. Forget, and they stay parked in
-# `queue.get()` after the work is done: leaked tasks that keep references (and, in a server,
-# connections) alive.
+# `queue.get()` after the work is done: leaked tasks that keep references alive.
 
 # %%
 before = asyncio.all_tasks()

@@ -122,8 +122,8 @@ async with LagMonitor() as good_lag, Timeline() as good_tl:
 polite = [t for t in bad_tl.tasks if t.label == "polite_agent"]
 print("hasty:", bad_lag.report(), "| polite agents queued:", [f"{t.queued:.2f} s" for t in polite])
 print("fixed:", good_lag.report())
-assert good_lag.max_lag < 0.2 * bad_lag.max_lag, "the worst lag is at least 5x lower"
-if simulated():
+if simulated():  # a real SDK parses its replies in the threads, holding the GIL now and then
+    assert good_lag.max_lag < 0.2 * bad_lag.max_lag, "the worst lag is at least 5x lower"
     assert all(t.queued > 0.3 * t.duration for t in polite), "the polite agents spent a lot of time queued"
 else:
     print("(real endpoint: the simulator-only checks here are skipped)")
@@ -208,29 +208,31 @@ plots.plot_speedup(timings, title=f"{len(questions)} calls to a blocking LLM SDK
 #
 # ### A thread cannot be cancelled
 #
-# A timeout around `await asyncio.to_thread(...)` cancels the *await*: your task gets its
-# `TimeoutError` on time. The function in the thread knows nothing about it and runs to the end,
-# holding its pool slot. With a one-thread pool you can watch the slot stay busy:
+# A timeout around `await asyncio.to_thread(...)` cancels the *await*, on time. The function in
+# the thread runs on to the end, holding its pool slot: watch a one-thread pool stay busy.
 
 # %%
+def slow_search():                               # 1.5 s of blocking I/O
+    return [sync_tools.search_web(query) for query in ("flights", "hotels", "trains")]
+
+
 one_slot = ThreadPoolExecutor(max_workers=1)
 start = loop.time()
 try:
     async with asyncio.timeout(0.1):
-        await loop.run_in_executor(one_slot, sync_tools.search_web, "slow query")
+        await loop.run_in_executor(one_slot, slow_search)
 except TimeoutError:
     gave_up = loop.time() - start
 await loop.run_in_executor(one_slot, sync_tools.get_weather, "Oslo")   # needs the same slot
 next_done = loop.time() - start
 one_slot.shutdown()
 print(f"gave up after {gave_up:.2f} s; the next job finished at {next_done:.2f} s")
-busy = tools.LATENCY["search_web"] + tools.LATENCY["get_weather"]
-assert gave_up < 0.3 and next_done > 0.8 * busy, "the abandoned search kept its thread to the end"
+busy = 3 * tools.LATENCY["search_web"] + tools.LATENCY["get_weather"]
+assert gave_up < 0.5 * busy and next_done > 0.85 * busy, "the abandoned search kept its thread to the end"
 
 # %% [markdown]
 # The next job waited for a search nobody wanted any more. Put timeouts *inside* blocking code
-# when the library has them (`httpx.Client(timeout=...)`); a timeout around a thread means "stop
-# waiting", not "stop working".
+# (`httpx.Client(timeout=...)`): a timeout around a thread means "stop waiting", not "stop working".
 #
 # ## The blocking `input()` in a chat loop
 #
@@ -442,8 +444,8 @@ await server.aclose()           # the lesson's server is no longer needed
 # %% [markdown]
 # ## Exercises
 #
-# 1. [`exercises/ex14_offload.py`](../exercises/ex14_offload.py): run a blocking function over
-#    many arguments without blocking the loop, at most `max_threads` at a time, results in order.
+# 1. [`exercises/ex14_offload.py`](../exercises/ex14_offload.py): run a blocking function on many
+#    arguments off the loop, at most `max_threads` at a time, results in order.
 
 # %%
 from course_utils import check, hint  # noqa: E402
@@ -452,8 +454,7 @@ check("ex14_offload")
 
 # %% [markdown]
 # 2. [`exercises/ex14_workspace.py`](../exercises/ex14_workspace.py): an async context manager
-#    that yields a fresh private directory and always removes it (without blocking the loop),
-#    even when the body raises.
+#    yielding a private directory, always removed (off the loop), even when the body raises.
 
 # %%
 check("ex14_workspace")
@@ -469,8 +470,7 @@ quiz("14")
 # %% [markdown]
 # ## Summary
 # - A blocking call inside `async def` (`time.sleep`, `input()`, a sync SDK or HTTP client, an
-#   async-in-name library) freezes the whole loop: the `LagMonitor` shows the spikes, timelines
-#   show everyone else queued.
+#   async-in-name library) freezes the whole loop: the `LagMonitor` shows the spikes.
 # - `asyncio.to_thread` moves blocking I/O to a thread (and copies context variables); the
 #   default pool has `min(32, cpus + 4)` threads (`os.cpu_count()` before 3.13,
 #   `os.process_cpu_count()` from 3.13), so give big fan-outs their own pool. A timeout stops

@@ -143,8 +143,10 @@ else:
 
 # %% [markdown]
 # So cleanup belongs in `finally` (or `async with`), which runs on success, on error *and* on
-# cancellation. Here an agent borrows a connection from a small pool for each call; three
-# timeouts later, every connection is back:
+# cancellation. It may even `await` (say, `await session.close()`): the cancellation was delivered
+# once, at the suspended `await`, so the cleanup runs to its end unless someone cancels again.
+# Here an agent borrows a connection from a small pool for each call; three timeouts later,
+# every connection is back:
 
 # %%
 open_connections = 0
@@ -299,9 +301,9 @@ else:
 # %% [markdown]
 # ## Exercise
 #
-# [`exercises/ex09_cancel_cleanup.py`](../exercises/ex09_cancel_cleanup.py): a function that
-# swallows cancellation and skips its cleanup. Fix it so that a timeout stops it on time and the
-# cleanup always runs.
+# [`exercises/ex09_cancel_cleanup.py`](../exercises/ex09_cancel_cleanup.py): an agent step that
+# swallows its cancellation and leaks its session. Fix it so that a timeout stops it on time and
+# the session is always closed.
 
 # %%
 from course_utils import check, hint  # noqa: E402

@@ -37,7 +37,7 @@ loop = asyncio.get_running_loop()
 # Many failures are transient: a 500, a 503, a dropped stream, a 429. The right response is to
 # try again, **politely**. Here 24 requests go to a provider that fails 20% of calls with a
 # server error and allows bursts of 5 requests at 10 per second. First, the impolite version:
-# retry after a fixed 50 ms, up to 30 times.
+# retry at once, up to 30 times.
 
 # %%
 TICKETS = [f"Summarize support ticket #{i} for the on-call engineer." for i in range(24)]
@@ -48,13 +48,12 @@ def flaky_provider():
                    rate_limits=RateLimits(requests_per_minute=600, burst_requests=5))
 
 
-async def retry_quickly(llm, prompt, attempts=30):
+async def retry_immediately(llm, prompt, attempts=30):
     for attempt in range(attempts):
         try:
             return await llm.complete(prompt)
         except LLMError as error:
             last = error
-            await asyncio.sleep(0.05)
     raise last
 
 
@@ -68,7 +67,7 @@ async def run_all(retrying):
             "elapsed": timeline.elapsed}, timeline
 
 
-naive, naive_tl = await run_all(retry_quickly)
+naive, naive_tl = await run_all(retry_immediately)
 print(naive)
 
 # %% [markdown]
@@ -104,20 +103,20 @@ no_jitter, no_jitter_tl = await run_all(lambda llm, p: retry_with_backoff(llm, p
 print("backoff + jitter:   ", polite)
 print("backoff, no jitter: ", no_jitter)
 plot_comparison(naive_tl, no_jitter_tl, polite_tl,
-                labels=["retry every 50 ms", "backoff, no jitter", "backoff + full jitter"],
+                labels=["retry at once", "backoff, no jitter", "backoff + full jitter"],
                 title="24 requests, 20% server errors, 10 requests/s (x = error or 429)")
 
 # %% [markdown]
 # Backoff needs fewer attempts (often half as many), and every request is answered. Without jitter the
 # retries travel in synchronized waves (the middle timeline): each wave overloads the bucket
-# again and the batch takes far longer. Jitter spreads them out.
+# again and the batch takes longer. Jitter spreads them out.
 
 # %%
 if simulated():
-    assert naive["errors"]["rate_limit"] > 0.7 * naive["attempts"], "quick retries mostly earn 429s"
+    assert naive["errors"]["rate_limit"] > 0.7 * naive["attempts"], "retrying at once mostly earns 429s"
     assert polite["answered"] == no_jitter["answered"] == len(TICKETS), "backoff answers every ticket"
-    assert naive["attempts"] > 1.2 * polite["attempts"], "backoff needs fewer attempts"
-    assert no_jitter["elapsed"] > 1.3 * polite["elapsed"], "without jitter the waves take longer"
+    assert naive["attempts"] > 1.3 * polite["attempts"], "backoff needs fewer attempts"
+    assert no_jitter["elapsed"] > 1.15 * polite["elapsed"], "without jitter the waves take longer"
 else:
     print("(a real endpoint has its own faults and limits: the checks are skipped)")
 
@@ -159,7 +158,7 @@ async def complete_with_tenacity(llm, prompt):
 with_tenacity, _ = await run_all(complete_with_tenacity)
 print("tenacity:", with_tenacity)
 if simulated():
-    assert with_tenacity["answered"] == len(TICKETS) and naive["attempts"] > 1.2 * with_tenacity["attempts"], \
+    assert with_tenacity["answered"] == len(TICKETS) and naive["attempts"] > 1.3 * with_tenacity["attempts"], \
         "tenacity is as polite as the hand-written loop"
 else:
     print("(real endpoint: the simulator-only checks here are skipped)")

@@ -233,7 +233,7 @@ plot_queue_depth({"unbounded queue": unbounded, "maxsize=3": bounded},
 # %% [markdown]
 # Unbounded, the crawler finished early and the queue piled up most of the documents: in a real
 # crawler that pile is memory, and stale work. Bounded, the depth never exceeded 3: the crawler
-# spent most of its life waiting in `put()`. And the whole job finished no later: the slow stage
+# spent much of its life waiting in `put()`. And the whole job finished no later: the slow stage
 # sets the pace either way, so backpressure costs no throughput.
 
 # %%
@@ -241,7 +241,7 @@ assert unbounded["summaries"] == bounded["summaries"] == len(DOCS), "every docum
 assert 1.8 < unbounded["elapsed"] / unbounded["done_at"] < 4, "the crawler is 2-3x faster than the summarizers"
 assert max(d for _, d in unbounded["depth"]) > len(DOCS) / 2, "unbounded: most documents piled up"
 assert max(d for _, d in bounded["depth"]) <= 3, "bounded: never more than maxsize"
-assert bounded["waiting"] > 0.5 * bounded["done_at"], "bounded: the crawler mostly waited in put()"
+assert bounded["waiting"] > 0.3 * bounded["done_at"], "bounded: the crawler waited a lot in put()"
 assert 0.85 < bounded["elapsed"] / unbounded["elapsed"] < 1.2, "no cost in throughput"
 
 # %% [markdown]

@@ -280,7 +280,7 @@ async with httpx.AsyncClient() as client:
 
 print(f"first token after {arrivals[0]:.2f} s, {len(arrivals)} tokens in {arrivals[-1]:.2f} s")
 if simulated():
-    assert arrivals[0] < 0.5 * arrivals[-1], "the first token came in well under half the total time"
+    assert arrivals[0] < 0.6 * arrivals[-1], "the first token came long before the last"
 else:
     print("(real endpoint: the simulator-only checks here are skipped)")
 plot_arrivals({"SSE over httpx": arrivals}, title="Tokens arriving over HTTP")
@@ -315,8 +315,8 @@ async with httpx.AsyncClient(timeout=httpx.Timeout(1.5)) as client:  # 1.5 s per
         stopped = loop.time() - start
         print(f"asyncio.timeout(1.5): stopped after {stopped:.2f} s with {len(partial)} tokens")
 if simulated():
-    assert arrivals[-1] > 1.3 * 1.5 and max(gaps) < 1.5, "longer than the read timeout, never tripped it"
-    assert 0.95 < stopped / 1.5 < 1.3 and 0 < len(partial) < len(arrivals), "the overall deadline held"
+    assert arrivals[-1] > 1.3 * 1.5, "the answer outlasted the read timeout, and no ReadTimeout came"
+    assert 0.95 * 1.5 < stopped < 0.6 * arrivals[-1] and len(partial) < len(arrivals), "the deadline held"
 else:
     print("(real endpoint: the simulator-only checks here are skipped)")
 

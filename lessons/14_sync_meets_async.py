@@ -123,15 +123,15 @@ polite = [t for t in bad_tl.tasks if t.label == "polite_agent"]
 print("hasty:", bad_lag.report(), "| polite agents queued:", [f"{t.queued:.2f} s" for t in polite])
 print("fixed:", good_lag.report())
 if simulated():  # a real SDK parses its replies in the threads, holding the GIL now and then
-    assert good_lag.max_lag < 0.2 * bad_lag.max_lag, "the worst lag is at least 5x lower"
+    assert good_lag.max_lag < 0.5 * bad_lag.max_lag, "the worst lag is several times lower"
     assert all(t.queued > 0.3 * t.duration for t in polite), "the polite agents spent a lot of time queued"
 else:
     print("(real endpoint: the simulator-only checks here are skipped)")
 plots.plot_comparison(bad_tl, good_tl, labels=["blocking on the loop", "in threads"], speedup=True)
 
 # %% [markdown]
-# The worst lag is at least 5x lower, the polite agents no longer queue (compare the red in the
-# two timelines), and the whole run is faster because the fixed agent's own steps overlap too.
+# The worst lag is several times lower (a busy machine adds some), the polite agents no longer
+# queue (the red in the timelines), and the run is faster: the fixed agent's steps overlap too.
 #
 # `loop.run_in_executor(executor, fn, *args)` is the older, more general form: it takes an
 # explicit executor (a thread pool or a process pool) but no keyword arguments, so use
@@ -171,9 +171,8 @@ assert lines == [("[req-1] fetched grades", "[-] fetched grades"),
 # `to_thread` uses the loop's **default** `ThreadPoolExecutor`, whose size is
 # `min(32, (os.cpu_count() or 1) + 4)` in Python 3.8 to 3.12 (this course's 3.11 included) and
 # `min(32, (os.process_cpu_count() or 1) + 4)` from 3.13 (the CPUs *this process* may use).
-# Fan out more blocking calls than that and the rest queue for a thread. Here an agent fans out
-# twice as many calls to a *sync* LLM SDK as there are threads: the default pool needs two
-# rounds, a pool sized for I/O (threads that mostly wait are cheap) needs one.
+# Beyond that, calls queue for a thread. Fan out twice as many calls to a *sync* LLM SDK: the
+# default pool needs two rounds, a pool sized for I/O needs one.
 
 # %%
 cpus = os.process_cpu_count() if hasattr(os, "process_cpu_count") else os.cpu_count()  # 3.13+
@@ -228,7 +227,8 @@ next_done = loop.time() - start
 one_slot.shutdown()
 print(f"gave up after {gave_up:.2f} s; the next job finished at {next_done:.2f} s")
 busy = 3 * tools.LATENCY["search_web"] + tools.LATENCY["get_weather"]
-assert gave_up < 0.5 * busy and next_done > 0.85 * busy, "the abandoned search kept its thread to the end"
+assert next_done > 0.85 * busy and next_done - gave_up > 2 * tools.LATENCY["get_weather"], \
+    "the abandoned search kept its thread to the end"
 
 # %% [markdown]
 # The next job waited for a search nobody wanted any more. Put timeouts *inside* blocking code

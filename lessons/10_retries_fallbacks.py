@@ -107,16 +107,15 @@ plot_comparison(naive_tl, no_jitter_tl, polite_tl,
                 title="24 requests, 20% server errors, 10 requests/s (x = error or 429)")
 
 # %% [markdown]
-# Backoff needs fewer attempts (often half as many), and every request is answered. Without jitter the
-# retries travel in synchronized waves (the middle timeline): each wave overloads the bucket
-# again and the batch takes longer. Jitter spreads them out.
+# Backoff needs fewer attempts, and every request is answered. Without jitter the retries
+# travel in synchronized waves (the x marks in the middle timeline line up in columns): each
+# wave hits the empty bucket together. Jitter spreads them out.
 
 # %%
 if simulated():
     assert naive["errors"]["rate_limit"] > 0.7 * naive["attempts"], "retrying at once mostly earns 429s"
     assert polite["answered"] == no_jitter["answered"] == len(TICKETS), "backoff answers every ticket"
     assert naive["attempts"] > 1.3 * polite["attempts"], "backoff needs fewer attempts"
-    assert no_jitter["elapsed"] > 1.15 * polite["elapsed"], "without jitter the waves take longer"
 else:
     print("(a real endpoint has its own faults and limits: the checks are skipped)")
 

@@ -123,14 +123,14 @@ polite = [t for t in bad_tl.tasks if t.label == "polite_agent"]
 print("hasty:", bad_lag.report(), "| polite agents queued:", [f"{t.queued:.2f} s" for t in polite])
 print("fixed:", good_lag.report())
 if simulated():  # a real SDK parses its replies in the threads, holding the GIL now and then
-    assert good_lag.max_lag < 0.5 * bad_lag.max_lag, "the worst lag is several times lower"
+    assert good_lag.max_lag < 0.7 * bad_lag.max_lag, "the worst lag is clearly lower"
     assert all(t.queued > 0.3 * t.duration for t in polite), "the polite agents spent a lot of time queued"
 else:
     print("(real endpoint: the simulator-only checks here are skipped)")
 plots.plot_comparison(bad_tl, good_tl, labels=["blocking on the loop", "in threads"], speedup=True)
 
 # %% [markdown]
-# The worst lag is several times lower (a busy machine adds some), the polite agents no longer
+# The worst lag is clearly lower (a busy machine adds some), the polite agents no longer
 # queue (the red in the timelines), and the run is faster: the fixed agent's steps overlap too.
 #
 # `loop.run_in_executor(executor, fn, *args)` is the older, more general form: it takes an
@@ -178,16 +178,16 @@ assert lines == [("[req-1] fetched grades", "[-] fetched grades"),
 cpus = os.process_cpu_count() if hasattr(os, "process_cpu_count") else os.cpu_count()  # 3.13+
 default_threads = min(32, (cpus or 1) + 4)
 questions = [f"Summarize chapter {i}" for i in range(2 * default_threads)]
-fast_sync_llm = connect_sync()                     # the default, faster model
+ask = functools.partial(sync_llm.complete, max_tokens=20)   # keyword arguments: use partial
 io_pool = ThreadPoolExecutor(max_workers=len(questions), thread_name_prefix="llm-io")
 
 
 async def via_default_pool():
-    return await asyncio.gather(*(asyncio.to_thread(fast_sync_llm.complete, q) for q in questions))
+    return await asyncio.gather(*(asyncio.to_thread(ask, q) for q in questions))
 
 
 async def via_own_pool():
-    return await asyncio.gather(*(loop.run_in_executor(io_pool, fast_sync_llm.complete, q)
+    return await asyncio.gather(*(loop.run_in_executor(io_pool, ask, q)
                                   for q in questions))
 
 

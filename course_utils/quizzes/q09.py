@@ -1,69 +1,59 @@
-"""Quiz for lesson 09 (streaming tokens)."""
+"""Quiz for lesson 09 (timeouts, the cancellation flow, swallowed cancellation, shield)."""
 
 from course_utils.quizzes import MultipleChoice, ShortAnswer
 
 QUESTIONS = [
     MultipleChoice(
-        "A model's time to first token is 0.8 s and it then writes 60 tokens at 0.03 s each. "
-        "Compared with complete(), what does streaming the answer change?",
-        ["The whole answer arrives about 3x sooner",
-         "The first words appear about 3x sooner; the whole answer takes about as long",
-         "The provider bills fewer tokens",
-         "Nothing: the user waits 2.6 s either way"],
+        "`async with asyncio.timeout(5): await llm.complete(prompt)` and the call hangs. What "
+        "happens after 5 seconds?",
+        ["The call keeps running in the background and the block raises TimeoutError",
+         "The task is cancelled at its await (CancelledError inside), and the block raises "
+         "TimeoutError",
+         "The block returns None"],
         answer=1,
-        explanation="The model writes at the same speed either way (0.8 + 60 x 0.03 = 2.6 s); "
-                    "streaming only lets the user start reading at 0.8 s.",
-        wrong_feedback={
-            0: "Does streaming make the model generate tokens any faster?",
-            2: "The same tokens are generated and billed; only their delivery changes.",
-            3: "The total is the same, but is that what the user experiences while waiting?",
-        },
+        explanation="A timeout cancels the task: CancelledError is raised at the suspended await, "
+                    "finally blocks run, and the context manager turns it into TimeoutError.",
+        wrong_feedback={0: "Look at the connection counter in the lesson: what did the finally "
+                           "block tell you about the call after the deadline?",
+                        2: "Did the lesson's timeout cell end quietly, or with an exception?"},
     ),
     MultipleChoice(
-        "You leave `async for token in agen:` with `break` after the first sentence and keep "
-        "`agen` in a variable. When does the generator's `finally` block run?",
-        ["Immediately, at the break",
-         "Never: async generators ignore finally",
-         "When the next token arrives",
-         "When you call `await agen.aclose()` (or, later and unpredictably, when it is "
-         "garbage-collected)"],
-        answer=3,
-        explanation="break only stops asking for items; the generator stays suspended at its yield "
-                    "until aclose() throws GeneratorExit into it. contextlib.aclosing does that "
-                    "for you when the block ends.",
-        wrong_feedback={
-            0: "Look at what the lesson printed right after the break: was anything released?",
-            1: "finally does run: the question is what makes the suspended generator resume.",
-            2: "After a break, nobody calls __anext__ any more, so no token is ever requested.",
-        },
-    ),
-    MultipleChoice(
-        "A task is reading a stream with `async for` and is paused waiting for the next token. "
-        "You call `task.cancel()`. What happens?",
-        ["CancelledError is raised at the await inside the generator, its finally runs, and the "
-         "task ends cancelled",
-         "The stream keeps running in the background until it ends",
-         "The task stops at once, skipping every finally block",
-         "Nothing until the next token arrives"],
+        "In the cancellation flow, in which order do these happen? (a) `finally` blocks run, "
+        "(b) CancelledError is raised at the await, (c) `except TimeoutError` runs.",
+        ["(b), (a), (c)", "(a), (b), (c)", "(c), (b), (a)"],
         answer=0,
-        explanation="Cancellation is an exception thrown in at the await the task is suspended on; "
-                    "it unwinds through the generator's frame like any exception.",
-        wrong_feedback={
-            1: "Where is the task paused? The generator's await is part of the task's own stack.",
-            2: "Cancellation in asyncio is cooperative and exception-based; what does an exception "
-               "do when it passes through a try/finally?",
-            3: "The task is suspended on an await; cancel() wakes it up right there.",
-        },
+        explanation="The timeout cancels the task; CancelledError appears at the suspended await, "
+                    "unwinds through every finally, and only the timeout's own block turns it "
+                    "into TimeoutError for your except.",
+        wrong_feedback={1: "What makes the finally run? Something has to unwind the coroutine "
+                           "first.",
+                        2: "The TimeoutError is made by the `async with asyncio.timeout` block "
+                           "on its way out: what has to pass through it before that?"},
+    ),
+    MultipleChoice(
+        "A retry loop uses `except BaseException:` around `await llm.complete(...)`, inside an "
+        "`asyncio.timeout(1)` block. The first call hangs. What do you observe?",
+        ["TimeoutError after about 1 second, as usual",
+         "The cancellation is swallowed: no TimeoutError, and the block can run far past its "
+         "deadline",
+         "A RuntimeError saying the task was cancelled twice"],
+        answer=1,
+        explanation="CancelledError is a BaseException, so the loop catches it and retries; the "
+                    "timeout never gets its CancelledError back, so it cannot raise TimeoutError.",
+        wrong_feedback={0: "Which exception does the timeout use to stop the task, and which "
+                           "classes does `except BaseException` catch?",
+                        2: "asyncio does not detect this bug for you; the lesson measured what "
+                           "happened instead."},
     ),
     ShortAnswer(
-        "A stream to a user is cut after 30 tokens and your code retries. Why should the retried "
-        "tokens not simply be appended after the 30 already on screen?",
-        keywords=[r"(scratch|beginning|start|over|whole|full|entire|new answer|different answer)",
-                  r"(twice|duplicat|repeat|differ|nonsense|incoheren|mismatch|garbl|mix|splice)"],
-        model_answer="The retry generates the answer again from the beginning, so appending it "
-                     "repeats the start (or, with a real model that writes a different answer, "
-                     "splices two answers into nonsense). Restart the view and show the new "
-                     "answer in full; log the partial text instead.",
-        nudge="Think about where a retried request starts writing, and what the user would read.",
+        "An agent writes its memory with `await asyncio.shield(save_task)` inside a 1.5-second "
+        "timeout. The timeout fires during the write. What happens to the caller, and what to "
+        "the write?",
+        keywords=[r"(timeout|timeouterror|cancel|released|on time|deadline)",
+                  r"(finish|complete|continu|keeps? running|runs on|saved|survive)"],
+        model_answer="The caller gets its TimeoutError at the deadline as usual; the shielded "
+                     "task is not cancelled and finishes the write afterwards (keep a reference "
+                     "to it and await it later).",
+        nudge="The shield protects one of the two. Which one still gets cancelled?",
     ),
 ]

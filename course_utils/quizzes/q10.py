@@ -1,63 +1,62 @@
-"""Quiz for lesson 10 (httpx and the OpenAI client)."""
+"""Quiz for lesson 10 (backoff and jitter, tenacity, nested timeouts, fallbacks)."""
 
 from course_utils.quizzes import MultipleChoice, ShortAnswer
 
 QUESTIONS = [
     MultipleChoice(
-        "Your agent makes ten LLM calls in a row. Where should the `httpx.AsyncClient` (or "
-        "`AsyncOpenAI`) be created?",
-        ["Inside each call, in an `async with` block, so nothing leaks",
-         "Once, when the agent starts; every call reuses it, and it is closed when the agent stops",
-         "In a new thread per call",
-         "It does not matter: connections are never reused anyway"],
+        "Thirty clients hit a 503 at the same moment and all retry with backoff "
+        "min(cap, base * 2**attempt), without jitter. What goes wrong?",
+        ["Nothing: exponential backoff alone spreads the retries",
+         "They all retry at the same instants, in waves that overload the server again",
+         "The waits grow too slowly to help"],
         answer=1,
-        explanation="A client owns a connection pool: reusing it reuses open connections and skips a "
-                    "handshake per call (and the cost of building the client).",
-        wrong_feedback={
-            0: "It is tidy, but count the connections the lesson measured for that pattern.",
-            2: "Threads do not help here; what does each new client have to set up first?",
-            3: "The lesson counted connections: how many did one shared client open for six steps?",
-        },
+        explanation="Without randomness, clients that failed together retry together. Full "
+                    "jitter (a random wait between 0 and the bound) spreads them out.",
+        wrong_feedback={0: "Compare the middle and bottom timelines in the lesson: when did the "
+                           "retries happen?",
+                        2: "The bound doubles every attempt; the problem is not the size of the "
+                           "wait but that everyone picks the same one."},
     ),
     MultipleChoice(
-        "You gather 300 requests through a client with `max_connections=100` and the default "
-        "5 s timeouts; each LLM call takes 20 s. What happens?",
-        ["All 300 succeed, just more slowly",
-         "The server answers 429 to the last 200",
-         "Requests that wait more than 5 s for a free connection fail with httpx.PoolTimeout, "
-         "without reaching the server",
-         "httpx opens 300 connections anyway"],
+        "A retry loop gives each attempt `asyncio.timeout(1)` and the user allows 3 seconds in "
+        "total. How should the two deadlines be arranged?",
+        ["Only the per-attempt timeout: it already bounds every call",
+         "Only the overall timeout: one deadline is simpler",
+         "Both, nested: the per-attempt timeout inside the loop, the overall one around the loop"],
         answer=2,
-        explanation="Only 100 requests get a connection; the rest wait in the pool, and the pool "
-                    "timeout (5 s by default) expires long before a 20 s call frees one.",
-        wrong_feedback={
-            0: "Waiting for a pooled connection has its own timeout; how long is it by default?",
-            1: "Do the waiting requests ever reach the server?",
-            3: "The limit is enforced by the client: what do the other 200 requests do?",
-        },
+        explanation="The per-attempt timeout stops one hung call from eating the budget; the "
+                    "overall one stops the attempts from adding up past the user's deadline. "
+                    "Production code nests them.",
+        wrong_feedback={0: "Four hung attempts, each cut on time: did the lesson's 'per attempt "
+                           "only' run finish within the user's budget?",
+                        1: "In the lesson's 'overall only' run, did the second attempt ever get "
+                           "its chance?"},
     ),
     MultipleChoice(
-        "When parsing a chat stream of Server-Sent Events by hand, when do you stop reading?",
-        ["At the line `data: [DONE]` (or when the server closes the stream)",
-         "At the first blank line",
-         "When a chunk's delta has no content",
-         "After a fixed number of lines"],
+        "Inside the overall `asyncio.timeout(2.5)`, the retry loop has `except TimeoutError:` "
+        "around each attempt's `asyncio.timeout(1)`. The overall deadline passes mid-attempt. "
+        "What does the loop's `except TimeoutError` see?",
+        ["Nothing: the CancelledError passes through the inner block and the outer block raises "
+         "TimeoutError",
+         "A TimeoutError, so the loop retries and the overall deadline is lost",
+         "A RuntimeError about nested timeouts"],
         answer=0,
-        explanation="Blank lines separate events and some chunks carry no text (the role, the "
-                    "finish reason); `[DONE]` marks the end.",
-        wrong_feedback={
-            1: "Look at the raw lines the lesson printed: what separates two events?",
-            2: "The first chunk carries only the role, and the last only the finish reason.",
-            3: "The length of an answer is not known in advance.",
-        },
+        explanation="Each asyncio.timeout converts only its own cancellation. The outer one "
+                    "cancels the task; the inner block lets that CancelledError through, so the "
+                    "retry loop cannot catch it, and the outer block raises TimeoutError.",
+        wrong_feedback={1: "Which block asked for the cancellation, and which block turns a "
+                           "cancellation into TimeoutError?",
+                        2: "Nesting asyncio.timeout blocks is allowed; the lesson's 'nested, all "
+                           "hang' run did exactly that."},
     ),
     ShortAnswer(
-        "Why does the lesson bound its fan-out with an asyncio.Semaphore instead of just raising "
-        "the pool timeout?",
-        keywords=[r"(wait|queue)", r"(concurren|in flight|limit|rate|how many|at once|connections)"],
-        model_answer="With a semaphore, extra requests wait in your own queue where no pool timeout "
-                     "runs, and the code states on purpose how many calls are in flight at once, "
-                     "which is also what provider rate limits need.",
-        nudge="Think about where the extra requests wait, and what the semaphore's number says.",
+        "A fallback ladder catches `except Exception:` around each model call. Why is that worse "
+        "than catching `LLMError` and `TimeoutError`?",
+        keywords=[r"(bug|typo|mistake|own code|programming|attributeerror|typeerror|hide|mask|silent)",
+                  r"(cache|fallback|stale|degrad|serve|swallow|hid|mask|never see|surface)"],
+        model_answer="It also catches bugs in your own code (a TypeError, a typo), which are "
+                     "then hidden behind a fallback or a stale cached answer instead of crashing "
+                     "loudly where you would notice and fix them.",
+        nudge="Which exceptions besides a provider's failure would `Exception` catch?",
     ),
 ]

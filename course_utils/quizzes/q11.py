@@ -1,63 +1,74 @@
-"""Quiz for lesson 11 (when sync meets async)."""
+"""Quiz for lesson 11 (queues, worker pools, backpressure, pipelines, shutdown)."""
 
 from course_utils.quizzes import MultipleChoice, ShortAnswer
 
 QUESTIONS = [
     MultipleChoice(
-        "A library's `async def ask(prompt)` calls a blocking SDK inside. You write "
-        "`await ask(prompt)` in one agent while three others run. What happens?",
-        ["Only the calling agent waits; `await` hands the loop to the others",
-         "The whole loop freezes until the SDK call returns: every agent waits",
-         "Python runs the SDK call in a thread automatically",
-         "It raises RuntimeError: blocking call in coroutine"],
+        "A pool has 4 worker tasks reading from one asyncio.Queue. 100 requests are submitted at "
+        "once. How many model calls are in flight at the same time?",
+        ["100", "At most 4", "1, because a queue hands out one item at a time"],
         answer=1,
-        explanation="`await` only yields when the awaited code reaches a real suspension point; a "
-                    "blocking call inside never does, so the loop's one thread is stuck.",
-        wrong_feedback={
-            0: "Look at the lag plot of the hasty agent: which spike was the awaited LLM call?",
-            2: "asyncio never moves code to a thread unless you ask (to_thread, run_in_executor).",
-            3: "Nothing raises: debug mode can log it, but the code runs, slowly, for everyone.",
-        },
+        explanation="Each worker handles one job at a time, so concurrency equals the number of "
+                    "workers however many jobs are queued.",
+        wrong_feedback={0: "The requests are waiting in the queue, not running. Who takes them "
+                           "out, and how many at a time?",
+                        2: "The queue hands out items one at a time, but a worker that took one "
+                           "does not stop the others from taking theirs."},
     ),
     MultipleChoice(
-        "On a 4-core machine you start 40 blocking tool calls with `asyncio.to_thread`, each "
-        "taking 1 s. Roughly how long does it take?",
-        ["1 s: all 40 run at once",
-         "40 s: to_thread runs them one by one",
-         "About 5 s: the default executor has min(32, 4 + 4) = 8 threads, so 5 rounds",
-         "About 10 s: one thread per core"],
-        answer=2,
-        explanation="to_thread uses the loop's default ThreadPoolExecutor, sized min(32, "
-                    "cpu_count + 4); extra calls queue for a thread.",
-        wrong_feedback={
-            0: "Threads come from a pool: how many does the default pool have?",
-            1: "They do overlap, just not all of them.",
-            3: "Waiting threads do not need a core each; the pool size is not the core count.",
-        },
+        "A crawler puts documents on `asyncio.Queue(maxsize=3)`; two slow summarizers take them "
+        "off. What does the crawler do when the queue holds 3 documents?",
+        ["put() raises QueueFull and the document is lost",
+         "await put() waits until a summarizer takes an item",
+         "put() succeeds and the queue grows past 3"],
+        answer=1,
+        explanation="await queue.put() suspends the producer while the queue is full: that "
+                    "is backpressure. Only put_nowait() raises QueueFull.",
+        wrong_feedback={0: "That is what one of the non-waiting methods does. Which method did "
+                           "the crawler await?",
+                        2: "Then maxsize would mean nothing. Look at the peak depth the lesson "
+                           "measured for the bounded queue."},
     ),
     MultipleChoice(
-        "Which is the right tool for a pure-Python, CPU-heavy step (say, scoring 10,000 "
-        "documents) in an async agent?",
-        ["`await asyncio.sleep(0)` inside the loop now and then",
-         "`asyncio.to_thread`: threads run in parallel",
-         "`asyncio.gather` over the documents",
-         "`loop.run_in_executor` with a `ProcessPoolExecutor`"],
-        answer=3,
-        explanation="Processes each have their own interpreter and GIL, so they can use idle cores; "
-                    "the loop stays free while it awaits their results.",
-        wrong_feedback={
-            0: "That keeps the loop responsive but makes the work no faster (and slower overall).",
-            1: "What does the GIL allow two threads running Python code to do at the same time?",
-            2: "gather overlaps waiting; is there any waiting in pure computation?",
-        },
+        "A pool's close() calls `await queue.join()` and returns. What is left behind?",
+        ["Nothing: join() stops the workers",
+         "The worker tasks, still waiting in queue.get() for a job that never comes",
+         "The queue's unfinished items"],
+        answer=1,
+        explanation="join() only waits until every item is marked task_done(); the workers loop "
+                    "forever unless you cancel them (and await them) or send sentinels.",
+        wrong_feedback={0: "join() waits for the items, not for the tasks. What were the "
+                           "sloppy pool's workers doing after join() returned?",
+                        2: "join() returning means every item was marked done. What about the "
+                           "tasks that processed them?"},
     ),
     ShortAnswer(
-        "Why is the memory directory created in an async context manager rather than with a plain "
-        "`mkdtemp()` at the top of the agent and `rmtree()` at the bottom?",
-        keywords=[r"(error|exception|fail|crash|raise|cancel)", r"(clean|remov|delet|teardown|finally|exit)"],
-        model_answer="Because the teardown in a context manager (its finally / __aexit__) runs even "
-                     "when the agent raises or is cancelled; a line at the bottom of the agent is "
-                     "skipped on an error, leaking the directory.",
-        nudge="What happens to the last line of a function when a line before it raises?",
+        "In a three-stage pipeline (validate -> summarize -> analyze) connected by queues, why "
+        "does the whole run take well under the sum of the three stages' times?",
+        keywords=[r"(overlap|same time|concurrent|simultaneous|parallel|while)",
+                  r"(stage|item|ticket|different)"],
+        model_answer="Because the stages work at the same time on different items: while one "
+                     "ticket is being analyzed, the next is being summarized and a third "
+                     "validated, so the stages overlap instead of running one after another.",
+        nudge="Picture the timeline: when did the first analysis start compared with the last "
+              "summary? What is each stage doing while the others work?",
+    ),
+    MultipleChoice(
+        "Each pipeline stage is started with a plain `asyncio.create_task`, and the caller loops "
+        "until the last stage's sentinel arrives. The summarize stage's model call raises. What "
+        "happens?",
+        ["The caller gets the ServerError at once",
+         "The caller waits forever: the dead stage never sends its sentinels, and nobody awaits "
+         "its task to see the error",
+         "asyncio restarts the failed stage"],
+        answer=1,
+        explanation="A task's exception only surfaces where the task is awaited. The stage died "
+                    "before putting its sentinels, so the next stages and the caller wait on "
+                    "their queues forever. Running every stage in one TaskGroup cancels the rest "
+                    "and raises the error at once.",
+        wrong_feedback={0: "Who awaits the stage task? The lesson needed a timeout to end that "
+                           "cell at all.",
+                        2: "asyncio never restarts tasks; what did the lesson find in the stage "
+                           "tasks after the timeout?"},
     ),
 ]

@@ -265,7 +265,11 @@ print("back to:", type(connect()).__name__)
 # | 17 | [Testing async code](17_testing_async.ipynb) | pytest-asyncio, fake agents, virtual time |
 # | 18 | [Background tasks](18_background_tasks.ipynb) | periodic tasks, idempotent webhooks |
 # | 19 | [Clean shutdown](19_clean_shutdown.ipynb) | events, signals, draining with a deadline |
-# | 20 | [Capstone](20_capstone.ipynb) | a multi-agent research service, measured end to end |
+# | 20 | [The agent loop](20_agent_loop.ipynb) | the model chooses tools; parallel calls, per-tool timeouts, error results |
+# | 21 | [Streaming tools, structured output](21_streaming_tools_structured.ipynb) | start tools mid-stream, stop cleanly, typed results with `parse()` |
+# | 22 | [Tools from an MCP server](22_mcp_tools.ipynb) | the official `mcp` SDK over stdio, concurrent calls on one session |
+# | 23 | [Several agents](23_multi_agent.ipynb) | `a >> b` hand-offs over bounded queues, pools of stateful agents |
+# | 24 | [Capstone](24_capstone.ipynb) | a model-driven multi-agent research service, measured end to end |
 #
 # Lessons 02-06 are the foundations; after that, dip into what your agent needs.
 

@@ -232,7 +232,7 @@ except TimeoutError:
     print(f"TimeoutError after {loop.time() - start:.2f} s, as promised")
 honest = loop.time() - start
 if simulated():
-    assert 0.95 < honest / 1 < 1.3, "the deadline holds again"
+    assert 0.95 < honest / 1 < 1.5, "the deadline holds again (far from the 2.5x of the bug)"
 else:
     print("(real endpoint: the simulator-only checks here are skipped)")
 

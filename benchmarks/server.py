@@ -12,6 +12,7 @@ Prints a few readable lines, then one JSON object as the last line:
                       carry tools and get tool calls back, half carry the tool results and get
                       the final answer. Reported, no threshold: a tool request does more work
                       than a plain one (reading tools, choosing, generating arguments)
+  tool_cpu_ratio      the same in server CPU per request (bare / tool-call requests; Linux only)
   tool_round_trip_ms  median wall milliseconds of one whole round trip with the openai SDK
                       (tools -> tool calls -> results -> answer; two requests), sim-instant
 Both servers run as subprocesses on 127.0.0.1; nothing else is contacted.
@@ -259,7 +260,7 @@ def main() -> int:
         course_url, bare_url = course.start(), bare.start()
         # Short paired windows: whatever else the machine is doing hits both halves of a pair
         # alike, and alternating which goes first cancels any drift within a pair.
-        cpu_course = cpu_bare = 0.0
+        cpu_course = cpu_bare = cpu_tool = 0.0
         for i in range(ROUNDS):
             pair = [(course, course_url, course_rps), (bare, bare_url, bare_rps)]
             for server, url, out in (pair if i % 2 == 0 else pair[::-1]):
@@ -273,7 +274,9 @@ def main() -> int:
                 out.append(rps)
                 bad += wrong
             # The agent's round trip, right after the pair: compared with the same bare figure.
-            rps, wrong, _ = loop.run_until_complete(measure_rps(course_url, tools))
+            before = _cpu_seconds(course.pid)
+            rps, wrong, answered = loop.run_until_complete(measure_rps(course_url, tools))
+            cpu_tool += (_cpu_seconds(course.pid) - before) / max(answered, 1)
             tool_rps.append(rps)
             bad += wrong
         ratios = [c / b for c, b in zip(course_rps, bare_rps) if b]
@@ -286,9 +289,11 @@ def main() -> int:
               f"requests/s, ratio {statistics.median(tool_ratios):.2f}; one whole round trip with "
               f"the openai SDK: {round_trip_ms:.2f} ms median ({wrong_trips} wrong)")
         cpu_ratio = cpu_bare / cpu_course if cpu_course > 0 else None
+        tool_cpu_ratio = cpu_bare / cpu_tool if cpu_tool > 0 else None
         if cpu_ratio is not None:  # the same comparison in server CPU per request: less noisy
             print(f"server CPU per request: course {cpu_course / ROUNDS * 1e6:.0f} us, "
-                  f"bare {cpu_bare / ROUNDS * 1e6:.0f} us")
+                  f"bare {cpu_bare / ROUNDS * 1e6:.0f} us, tool-call round-trip requests "
+                  f"{cpu_tool / ROUNDS * 1e6:.0f} us")
         bare.stop()
         course.stop()
 
@@ -314,6 +319,7 @@ def main() -> int:
         "bare_rps": round(statistics.median(bare_rps)),
         "cpu_ratio": round(cpu_ratio, 3) if cpu_ratio else None,
         "tool_rps_ratio": round(statistics.median(tool_ratios), 3) if tool_ratios else 0.0,
+        "tool_cpu_ratio": round(tool_cpu_ratio, 3) if tool_cpu_ratio else None,
         "tool_round_trip_ms": round(round_trip_ms, 2),
         "tool_round_trip_wrong": wrong_trips,
         "non_200_answers": bad,

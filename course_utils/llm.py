@@ -50,7 +50,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from collections.abc import Mapping, Sequence
-from typing import Any, AsyncIterator, Iterator, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator, Union
 
 from . import clock, outcomes, tracing
 from .config import DEFAULT_MODEL, settings
@@ -59,12 +59,16 @@ from .faults import (SCRIPTED_RETRY_AFTER, BadRequestError, FaultPlan, LLMError,
 from .metrics import Metrics
 from .presets import PRESETS, ModelPreset, get_preset
 from .ratelimit import RateLimits
-from .schema_instances import Hints, hints_for, instance
-from .scripting import Reply, ToolCalls, Turn, check_script
-from .seeding import Draws, mix_unit, stable_int
+from .seeding import mix_unit, stable_int
 from .textgen import Answer, FixedAnswer, count_tokens, cut_at_stop, generate
-from .toolpolicy import (Choice, decide, dumps, prose_from_results, read_conversation,
-                         read_tool_choice, tool_specs)
+
+if TYPE_CHECKING:
+    from .schema_instances import Hints
+    from .scripting import Turn
+    from .toolpolicy import Choice
+
+# The agent modules (toolpolicy, schema_instances, scripting) are imported on first use: the
+# lessons before agents never need them, and `import course_utils` should stay quick.
 
 Message = Mapping[str, Any]
 Prompt = Union[str, Sequence[Message]]
@@ -373,6 +377,8 @@ def _tools_by_json(key: str) -> tuple[tuple[Any, ...], int]:
 
 
 def _read_tools(tools: Any) -> tuple[list[Any], int]:
+    from .toolpolicy import tool_specs
+
     specs = tool_specs(tools)
     return specs, sum(count_tokens(t.name) + count_tokens(t.description)
                       + count_tokens(json.dumps(t.parameters)) + 3 for t in specs)
@@ -411,7 +417,12 @@ class LLMEngine:
         self.seed = cfg.seed if seed is None else seed
         self.faults = faults or FaultPlan()
         self.rate_limits = rate_limits
-        self.script = check_script(script)
+        if script is not None:
+            from .scripting import check_script
+
+            self.script = check_script(script)
+        else:
+            self.script = ()
         self.usage = Metrics()
         self._calls = 0
 
@@ -434,7 +445,12 @@ class LLMEngine:
         if tool_choice is not None and not specs:
             raise BadRequestError("Invalid value for 'tool_choice': 'tool_choice' is only allowed "
                                   "when 'tools' are specified.", param="tool_choice")
-        choice = read_tool_choice(tool_choice, specs) if specs else None
+        if specs:
+            from .toolpolicy import read_tool_choice
+
+            choice = read_tool_choice(tool_choice, specs)
+        else:
+            choice = None
         fmt = read_response_format(response_format)
         stops = read_stop(stop)
         prompt_tokens = prompt_token_count(messages)
@@ -527,6 +543,10 @@ class LLMEngine:
         text: str | None = None
         results: tuple[tuple[str, str], ...] = ()
         hints: Hints | None = None
+        from .schema_instances import hints_for, instance
+        from .scripting import Reply, ToolCalls
+        from .toolpolicy import decide, dumps, prose_from_results, read_conversation
+
         if isinstance(turn, ToolCalls):
             calls = tuple((c.name, c.arguments) for c in turn.calls)
         elif isinstance(turn, Reply):
@@ -545,7 +565,9 @@ class LLMEngine:
             return
         if text is None and results:
             text = prose_from_results(results)
-        if fmt is not None:
+        if fmt is not None and isinstance(turn, Reply):
+            plan.json_output = True  # a scripted reply is sent as written; parsed if it is JSON
+        elif fmt is not None:
             if hints is None:
                 hints = hints_for(read_conversation(messages).user_text)
             if results:
@@ -744,7 +766,8 @@ class SimulatedLLM(_ClientBase):
             plan, steps = self._steps(prompt, {"model": model, "max_tokens": max_tokens})
         try:
             await self._wait(steps.first)
-            await self._wait(steps.rest)
+            # To the planned end, not `rest` more: a late first wake-up must not add up.
+            await self._wait(start + steps.total - clock.now())
         except asyncio.CancelledError:
             # A cancelled call still cost its prompt: hedged requests and timeouts show up in usage.
             outcomes.abandon(self.engine, plan, clock.now() - start, 0)
@@ -873,7 +896,7 @@ class SimulatedLLMSync(_ClientBase):
             plan, steps = self._steps(prompt, _options(system, model, max_tokens, agent_options))
             try:
                 clock.sleep_blocking(steps.first)
-                clock.sleep_blocking(steps.rest)
+                clock.sleep_blocking(start + steps.total - clock.now())
             except BaseException:  # Ctrl+C in a notebook: the call was abandoned
                 outcomes.abandon(self.engine, plan, clock.now() - start, 0)
                 raise

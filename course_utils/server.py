@@ -383,8 +383,9 @@ class ChatCompletions:
             return
         if not await self._wait(steps.first, receive, plan, course_start):
             return
-        if steps.rest > 0:
-            await clock.sleep(steps.rest)
+        remaining = course_start + steps.total - clock.now()  # to the planned end (see llm.py)
+        if remaining > 0:
+            await clock.sleep(remaining)
         state.stats.statuses[200] += 1
         answering[0] = True
         if steps.error is not None:  # a cut: promise the whole body, deliver half, hang up

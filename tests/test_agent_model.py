@@ -304,3 +304,9 @@ async def test_stop_cuts_before_the_sequence():
     assert "".join([t async for t in streamed]).strip() == reply.text
     with pytest.raises(BadRequestError):
         await SimulatedLLM().complete("x", stop=["a", "b", "c", "d", "e"])
+
+
+async def test_a_scripted_reply_wins_over_response_format():
+    llm = SimulatedLLM(seed=17, script=[Reply('{"city": "Oslo"}')])
+    reply = await llm.complete("Which city?", response_format={"type": "json_object"})
+    assert reply.text == '{"city": "Oslo"}' and reply.parsed == {"city": "Oslo"}

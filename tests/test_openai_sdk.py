@@ -6,6 +6,7 @@ goes through a real server subprocess to check the same bytes survive uvicorn an
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Literal, Optional
 
@@ -200,3 +201,44 @@ def test_the_same_bytes_through_a_real_server():
             parsed = client.chat.completions.parse(model=MODEL, response_format=MathReasoning,
                                                    messages=[{"role": "user", "content": "Solve x+1=2"}])
             assert isinstance(parsed.choices[0].message.parsed, MathReasoning)
+
+
+async def test_three_parallel_tool_calls_one_slow_one_failing():
+    """The staging a lesson needs: the model's turns are scripted, the tools are plain asyncio."""
+    client = openai_client(seed=12, script=[
+        ToolCalls(call("slow_lookup", q="a"), call("fast_lookup", q="b"), call("broken_lookup", q="c"),
+                  latency=0.5),
+        None])  # the second turn is the policy's: prose that quotes the results
+
+    async def run(name: str) -> str:
+        if name == "slow_lookup":
+            await clock.sleep(2.0)
+        if name == "broken_lookup":
+            raise RuntimeError("lookup service unavailable")
+        return f"{name} found it"
+
+    start = clock.now()
+    messages = [{"role": "user", "content": "Look everything up"}]
+    reply = await client.chat.completions.create(model=MODEL, messages=messages)
+    calls = reply.choices[0].message.tool_calls
+    results = await asyncio.gather(*(run(c.function.name) for c in calls), return_exceptions=True)
+    messages.append(reply.choices[0].message.model_dump(exclude_none=True))
+    for c, result in zip(calls, results):
+        text = f"error: {result}" if isinstance(result, Exception) else result
+        messages.append({"role": "tool", "tool_call_id": c.id, "content": text})
+    final = await client.chat.completions.create(model=MODEL, messages=messages)
+    elapsed = clock.now() - start
+    text = final.choices[0].message.content
+    assert "slow_lookup found it" in text and "error: lookup service unavailable" in text
+    # At least the 0.5 s scripted turn plus the 2 s slow tool (sleeps never end early; an upper
+    # bound would only measure the machine's load).
+    assert elapsed >= 2.5
+    assert client.course_app.state.sim.engine.usage.latencies[0] >= 0.5
+
+
+def test_openai_client_follows_course_llm_base_url(monkeypatch):
+    monkeypatch.setenv("COURSE_LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    with pytest.warns(UserWarning, match="seed"):
+        client = openai_client(seed=3)
+    assert str(client.base_url).startswith("http://127.0.0.1:9/v1")
+    assert not hasattr(client, "course_app")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from course_utils import clock
-from course_utils.faults import (BadRequestError, FaultPlan, LLMError, RateLimitError, ServerError,
+from course_utils.faults import (BadRequestError, FaultPlan, LLMError, RateLimitError,
                                  StreamInterrupted)
 from course_utils.llm import LLMEngine, SimulatedLLM, SimulatedLLMSync, ToolCallDelta
 from course_utils.outcomes import ERROR_LATENCY

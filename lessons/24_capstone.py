@@ -183,9 +183,8 @@ tl.plot(title="One request: the model plans, its tool calls run in parallel, the
 # and try again, three times in all. The **tuned** policy combines lessons 06 and 07:
 #
 # - a client-side **token bucket** paces calls at 90% of the provider's rate (and 80% of its
-#   burst), so requests
-#   queue in *our* process instead of bouncing off the provider (an `asyncio.Lock` makes
-#   waiters take turns, first come first served);
+#   burst), so requests queue in *our* process instead of bouncing off the provider (an
+#   `asyncio.Lock` makes waiters take turns, first come first served);
 # - **exponential backoff with full jitter**, so retries spread out instead of arriving in a wave;
 # - it honours the server's `retry_after` and never retries what cannot succeed (400s).
 #

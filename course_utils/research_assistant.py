@@ -1,10 +1,14 @@
 """Pieces of the capstone's research assistant that are not the async lesson. Introduced in lesson 24.
 
-* the prompts the planner, researchers and writer send (:func:`plan_prompt`, :func:`note_prompt`,
-  :func:`answer_prompt`) and the researchers' choice of document (:func:`pick_document`);
+* the prompts the planner and the writer send (:func:`research_prompt`, :func:`answer_prompt`);
+* :func:`retryable` and :func:`retry_after`: one reading of a provider error, whether it comes
+  from the course's client (:class:`~course_utils.faults.LLMError`) or from the ``openai`` SDK
+  (``openai.APIError``), for the lesson's retry policies;
 * the same agents written synchronously (:func:`research_sync`, :func:`answer_tokens_sync`),
   for the threaded baseline the lesson measures against: a blocking client, blocking tools, the
-  same backoff with full jitter and ``retry_after``, waits that block the calling thread;
+  same backoff with full jitter and ``retry_after``, waits that block the calling thread. Its
+  plan is fixed (search the web, read a document), with as many model calls per research as the
+  model-driven planner's (one that asks for the tools, one that writes the notes);
 * :func:`plot_report`, the report's bar charts.
 """
 
@@ -12,14 +16,14 @@ from __future__ import annotations
 
 import random
 import threading
-from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Iterator, Mapping, TypeVar
 
 from . import clock, sync_tools, tools
 from .faults import LLMError
 from .ratelimit import TokenBucket
 
-__all__ = ["plan_prompt", "note_prompt", "answer_prompt", "pick_document", "SyncPacer", "retry_sync",
-           "research_sync", "answer_tokens_sync", "plot_report"]
+__all__ = ["research_prompt", "answer_prompt", "pick_document", "retryable", "retry_after", "SyncPacer",
+           "retry_sync", "research_sync", "answer_tokens_sync", "plot_report"]
 
 T = TypeVar("T")
 
@@ -30,16 +34,36 @@ def pick_document(query: str) -> str:
                 "agents.md")
 
 
-def plan_prompt(question: str) -> str:
-    return f"Plan two web searches for: {question}"
+def research_prompt(question: str) -> str:
+    """The planner's task: the model decides which research tools to call, then writes notes."""
+    return (f"Prepare notes for a student's question. Search the web and read the best course "
+            f"document about {question}. Then write short notes from what you found.")
 
 
-def note_prompt(question: str, snippet: str, document: str) -> str:
-    return f"Summarize for '{question}': {snippet} {document}"
+def answer_prompt(question: str, user: str, notes: str) -> str:
+    return f"Answer '{question}' for {user} using these notes: {notes}"
 
 
-def answer_prompt(question: str, user: str, notes: Sequence[str]) -> str:
-    return f"Answer '{question}' for {user} using these notes: {' '.join(notes)}"
+_RETRYABLE_STATUS = frozenset({408, 409, 429}) | frozenset(range(500, 600))
+
+
+def retryable(error: BaseException) -> bool:
+    """Can trying again succeed? Rate limits, server errors and dropped connections: yes; 400s: no."""
+    if isinstance(error, LLMError):
+        return error.retryable
+    status = getattr(error, "status_code", None)
+    return status is None or status in _RETRYABLE_STATUS  # no status: the connection failed
+
+
+def retry_after(error: BaseException) -> float:
+    """The seconds the provider asked us to wait (``Retry-After``), 0 when it did not say."""
+    if isinstance(error, LLMError):
+        return float(getattr(error, "retry_after", 0.0) or 0.0)
+    response = getattr(error, "response", None)
+    try:
+        return max(0.0, float(response.headers.get("retry-after", 0))) if response is not None else 0.0
+    except ValueError:  # an HTTP date instead of seconds: no usable hint
+        return 0.0
 
 
 class SyncPacer:
@@ -67,26 +91,23 @@ def retry_sync(make_call: Callable[[], T], attempts: int = 6, pacer: SyncPacer |
         try:
             return make_call()
         except LLMError as error:
-            if not error.retryable or attempt == attempts - 1:
+            if not retryable(error) or attempt == attempts - 1:
                 raise
             backoff = random.uniform(0, min(8.0, 0.5 * 2 ** attempt))
-            clock.sleep_blocking(max(backoff, getattr(error, "retry_after", 0.0)))
+            clock.sleep_blocking(max(backoff, retry_after(error)))
     raise AssertionError("unreachable")
 
 
-def research_sync(question: str, llm: Any, pacer: SyncPacer | None = None) -> list[str]:
-    """Planner, then the two researchers one after the other (blocking)."""
-    retry_sync(lambda: llm.complete(plan_prompt(question), max_tokens=30), pacer=pacer)
-    notes = []
-    for query in (question, f"{question} pitfalls"):
-        results = sync_tools.search_web(query)
-        document = sync_tools.read_document(pick_document(query))
-        notes.append(retry_sync(lambda: llm.complete(
-            note_prompt(question, results[0]["snippet"], document)), pacer=pacer).text)
-    return notes
+def research_sync(question: str, llm: Any, pacer: SyncPacer | None = None) -> str:
+    """A fixed plan (blocking): a planning call, the two tools one after the other, the notes."""
+    retry_sync(lambda: llm.complete(research_prompt(question), max_tokens=30), pacer=pacer)
+    results = sync_tools.search_web(question)
+    document = sync_tools.read_document(pick_document(question))
+    return retry_sync(lambda: llm.complete(
+        f"{research_prompt(question)} Found: {results[0]['snippet']} {document}"), pacer=pacer).text
 
 
-def answer_tokens_sync(question: str, user: str, notes: Sequence[str], llm: Any,
+def answer_tokens_sync(question: str, user: str, notes: str, llm: Any,
                        model: str | None = None, pacer: SyncPacer | None = None) -> Iterator[str]:
     """The writer's tokens, from a blocking stream; failures before the first token are retried."""
     def attempt() -> tuple[Iterator[str], str]:

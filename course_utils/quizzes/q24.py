@@ -42,6 +42,22 @@ QUESTIONS = [
         wrong_feedback={0: "Would the client, or your metrics, know the answer is incomplete?",
                         2: "Once the headers are sent, the status cannot change."},
     ),
+    MultipleChoice(
+        "The capstone's planner calls the model through the openai SDK, and every call goes "
+        "through the `Tuned` policy (token bucket, backoff with jitter). Why is the client made "
+        "with `max_retries=0`?",
+        ["The SDK would otherwise retry 429s and 5xx errors on its own, behind the policy: "
+         "calls the token bucket never paced, and retries multiplied by retries",
+         "With retries on, the SDK cannot send tool definitions",
+         "`max_retries=0` makes each call faster when nothing fails"],
+        answer=0,
+        explanation="The openai SDK retries 408, 409, 429, 5xx and connection errors twice by "
+                    "default. One layer should own retrying: here the policy, which paces every "
+                    "attempt through the token bucket.",
+        wrong_feedback={1: "Retries and tools are unrelated: what does the SDK do when it gets a "
+                           "429?",
+                        2: "When nothing fails, no retry happens either way."},
+    ),
     ShortAnswer(
         "FastAPI runs plain `def` endpoints in a thread pool. Give two situations where an async "
         "service still wins over that threaded one.",

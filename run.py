@@ -5,8 +5,9 @@
     python3 run.py test    install everything into .venv and run the whole test suite
 
 Other commands: ``doctor`` (check the setup), ``exercises`` (regenerate exercises/ from
-solutions/), ``reset`` (restore your exercises to fresh stubs). Installing is skipped when
-requirements.txt has not changed since the last install.
+solutions/), ``reset`` (restore your exercises to fresh stubs), ``site`` (build the course
+website into build/site/). Installing is skipped when requirements.txt has not changed since
+the last install.
 """
 
 from __future__ import annotations
@@ -81,12 +82,21 @@ def test(extra: list[str]) -> None:
     _run([str(PYTHON), *TEST_COMMAND, *extra], cwd=ROOT, env=env)
 
 
+def site(extra: list[str]) -> None:
+    """Build the static course website (scripts/build_site.py; ``--help`` for its options)."""
+    install()
+    _say("building the course website: every lesson executed at the test time scale")
+    _run([str(PYTHON), str(ROOT / "scripts" / "build_site.py"), *extra], cwd=ROOT)
+
+
 def main(argv: list[str]) -> None:
     command = argv[0] if argv else "help"
     if command == "lab":
         lab()
     elif command == "test":
         test(argv[1:])
+    elif command == "site":
+        site(argv[1:])
     elif command == "doctor":
         install()
         _run([str(PYTHON), "-m", "course_utils", "doctor", *argv[1:]], cwd=ROOT)

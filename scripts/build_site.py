@@ -47,7 +47,8 @@ CELL_TIMEOUT = 300  # seconds per cell, as nbval's --nbval-cell-timeout in run.p
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 TITLE = "Async Python for AI Agents"
 #: What a widget view without a picture of its own becomes on the page (quizzes, progress bars).
-WIDGET_WHAT = "An interactive widget (a quiz, a progress bar or a playground) is here in JupyterLab"
+WIDGET_WHAT = ("An interactive widget (a quiz, a progress bar or a playground) is here in "
+               "JupyterLab")
 
 if str(ROOT) not in sys.path:  # run as a script: make course_utils importable from the checkout
     sys.path.insert(0, str(ROOT))
@@ -231,6 +232,7 @@ nb_execution_mode = "off"      # scripts/build_site.py has executed every lesson
 nb_ipywidgets_js = {{}}         # widget views are replaced by a picture: no CDN widget manager
 nb_merge_streams = True
 myst_heading_anchors = 3
+smartquotes = False            # code-like text stays as written: 'x' must not become a curly quote
 # mathjax_path: see render()
 suppress_warnings = ["myst.header", "mystnb.unknown_mime_type"]
 exclude_patterns = []

@@ -326,8 +326,8 @@ def build(out: Path = DEFAULT_OUT, jobs: int = 2, executed_dir: Path | None = No
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the site goes")
-    parser.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1),
-                        help="lessons executed at once (default: up to 4)")
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                        help="lessons executed at once (default: up to 2)")
     parser.add_argument("--reuse-executed", type=Path, default=None, metavar="DIR",
                         help="keep the executed notebooks in DIR and reuse them if present "
                              "(renders again without executing; for development)")

@@ -18,8 +18,11 @@ Steps, each a function below:
    links and the built-in, offline search.
 
 The output is plain HTML under ``--out``; open ``index.html`` in any browser, no server needed.
-Build dates, random ids and timings of the build are kept out of the pages; only what a lesson
-measures (course seconds of a run, the figures drawn from them) can differ between two builds.
+Build dates, random ids and timings of the build are kept out of the pages: rendering the same
+executed lessons twice gives byte-identical files. Two full builds have the same page list and
+byte-identical home, exercise, search-page and static files; a lesson page differs only where
+the lesson's own run prints or draws something measured (course seconds, figures drawn from
+them, a temporary directory's name, a free port number).
 """
 
 from __future__ import annotations

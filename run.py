@@ -9,6 +9,7 @@
                              restore lessons/exercises in my-work/ to the course's version
                              (NAME: 06 or ex06_rate_limit; all when none); yours are backed up
     python3 run.py update    get the latest course (git pull), then refresh my-work/
+    python3 run.py site      build the course website (every lesson executed) into build/site/
     python3 run.py lock      re-resolve requirements.txt and rewrite constraints.txt (authors)
     python3 run.py exercises regenerate exercises/ from solutions/ (authors)
 
@@ -258,12 +259,21 @@ def update() -> None:
     _run([str(PYTHON), "-m", "course_utils.workspace", "prepare"], cwd=ROOT)
 
 
+def site(extra: list[str]) -> None:
+    """Build the static course website (scripts/build_site.py; ``--help`` for its options)."""
+    install()
+    _say("building the course website: every lesson executed at the test time scale")
+    _run([str(PYTHON), str(ROOT / "scripts" / "build_site.py"), *extra], cwd=ROOT)
+
+
 def main(argv: list[str]) -> None:
     command = argv[0] if argv else "help"
     if command == "lab":
         lab(argv[1:])
     elif command == "test":
         test(argv[1:])
+    elif command == "site":
+        site(argv[1:])
     elif command == "doctor":
         install()
         _run([str(PYTHON), "-m", "course_utils", "doctor", *argv[1:]], cwd=ROOT)

@@ -81,6 +81,8 @@ async def concurrency_playground(measure: Callable[[int], Awaitable[dict[str, An
     import ipywidgets as widgets
     from IPython.display import display
 
+    from .sitebuild import building_site, show_snapshot
+
     pg = Playground(measure, draw, requests)
     pg.slider = widgets.IntSlider(value=value, min=low, max=high, description="in flight")
     pg.button = widgets.Button(description=f"Run {requests} requests", button_style="primary")
@@ -89,9 +91,15 @@ async def concurrency_playground(measure: Callable[[int], Awaitable[dict[str, An
     pg.widget = widgets.VBox([widgets.HBox([pg.slider, pg.button]), pg.status, pg.image])
     pg.widget.add_class("course-playground")  # the browser tests find it by this class
     pg.button.on_click(pg.press)
-    display(pg.widget)
+    # On the static website (scripts/build_site.py) live widgets cannot react: show the first
+    # run's picture and a note to play with it in JupyterLab instead.
+    static = building_site()
+    if not static:
+        display(pg.widget)
     pg.button.click()            # exactly what pressing the button does...
     await wait_for_started()     # ...and, here only, wait for it so the cell shows the plot
     if value not in pg.runs:
         raise RuntimeError(f"the playground's first run did not finish: {pg.status.value}")
+    if static:
+        show_snapshot(pg.image.value, "The concurrency playground is interactive")
     return pg

@@ -95,7 +95,7 @@ test_files_for.__test__ = False  # type: ignore[attr-defined]  # not a test, wha
 
 
 def exercise_of_test_file(filename: str, names: list[str] | None = None) -> str | None:
-    """``test_ex06_rate_limit_hidden.py`` -> ``ex07_rate_limit`` (longest matching name)."""
+    """``test_ex07_rate_limit_hidden.py`` -> ``ex07_rate_limit`` (longest matching name)."""
     stem = Path(filename).stem
     if not stem.startswith("test_"):
         return None

@@ -171,7 +171,7 @@ def prepare(work: Path | None = None, course: Path = COURSE_ROOT) -> Report:
 
 
 def resolve(names: list[str], course: Path = COURSE_ROOT) -> list[str]:
-    """Turn ``06``, ``06_limiting_concurrency``, ``ex06_rate_limit`` or a path into copies."""
+    """Turn ``06``, ``07_limiting_concurrency``, ``ex07_rate_limit`` or a path into copies."""
     sources = _sources(course)
     chosen: list[str] = []
     for name in names:
@@ -180,7 +180,7 @@ def resolve(names: list[str], course: Path = COURSE_ROOT) -> list[str]:
                    if Path(rel).stem == stem or (stem.isdigit() and rel.startswith(f"notebooks/{int(stem):02d}_"))]
         if not matches:
             raise ValueError(f"no lesson or exercise called {name!r}; try a lesson number like 06 "
-                             "or an exercise name like ex06_rate_limit")
+                             "or an exercise name like ex07_rate_limit")
         chosen += [m for m in matches if m not in chosen]
     return chosen
 
@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course_utils.workspace", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["prepare", "reset", "status"])
-    parser.add_argument("names", nargs="*", help="lessons (06) or exercises (ex06_rate_limit)")
+    parser.add_argument("names", nargs="*", help="lessons (06) or exercises (ex07_rate_limit)")
     args = parser.parse_args(argv)
     try:
         if args.command == "status":

@@ -21,7 +21,10 @@ pytestmark = pytest.mark.real_time
 class Blocking:
     """A blocking function that records how many calls overlap and on which threads they ran."""
 
-    def __init__(self, fail_on=None):
+    def __init__(self, fail_on=None, slower_first=False):
+        # slower_first: earlier arguments take longer, so the calls finish out of argument order
+        # and an answer that collects results as they finish cannot pass by luck of timing.
+        self.slower_first = slower_first
         self.lock = threading.Lock()
         self.active = 0
         self.peak = 0
@@ -34,7 +37,7 @@ class Blocking:
             self.peak = max(self.peak, self.active)
             self.threads.add(threading.current_thread().name)
         try:
-            time.sleep(CALL)
+            time.sleep(CALL * (1 + (9 - x) % 4) if self.slower_first else CALL)
             if x == self.fail_on:
                 raise ValueError(f"bad input {x}")
             return x * 10
@@ -44,8 +47,8 @@ class Blocking:
 
 
 async def test_results_in_order(ex):
-    """The results come back in the order of the arguments."""
-    fn = Blocking()
+    """The results come back in the order of the arguments, whatever order the calls finish in."""
+    fn = Blocking(slower_first=True)
     results = await ex.gather_blocking(fn, list(range(10)), 4)
     assert results == [x * 10 for x in range(10)], f"Expected results in argument order, got {results!r}."
     assert threading.main_thread().name not in fn.threads, "fn ran on the event loop's thread."

@@ -159,6 +159,8 @@ panel.plot(title="A panel of three agents answering at once")
 # also times its tool phase with the loop's clock.
 
 # %%
+import json
+
 TOOL_CALLS = [
     {"id": "call_1", "name": "search_web", "arguments": {"query": "asyncio TaskGroup"}},
     {"id": "call_2", "name": "get_weather", "arguments": {"city": "Lima"}},
@@ -181,9 +183,14 @@ async def agent_step(llm, question, parallel=True):
     else:
         outputs = {c["id"]: await call_tool(c) for c in TOOL_CALLS}
     tool_seconds = loop.time() - tools_start
-    tool_messages = [{"role": "tool", "content": str(outputs[c["id"]])} for c in TOOL_CALLS]
-    messages = [{"role": "user", "content": question},
-                {"role": "assistant", "content": plan.text}, *tool_messages]
+    # The wire format an OpenAI-compatible API expects (lesson 20 builds it from a real reply):
+    # the assistant turn that asked for the calls, then one "tool" message per call, by id.
+    asked = {"role": "assistant", "content": plan.text, "tool_calls": [
+        {"id": c["id"], "type": "function",
+         "function": {"name": c["name"], "arguments": json.dumps(c["arguments"])}} for c in TOOL_CALLS]}
+    answers = [{"role": "tool", "tool_call_id": c["id"], "content": str(outputs[c["id"]])}
+               for c in TOOL_CALLS]
+    messages = [{"role": "user", "content": question}, asked, *answers]
     return await llm.complete(messages), tool_seconds
 
 

@@ -12,7 +12,7 @@ from course_utils import class_report
 
 CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("COURSE_CHROMEDRIVER", "/usr/bin/chromedriver")
-EXERCISES = ["ex02_student_report", "ex06_rate_limit"]
+EXERCISES = ["ex02_student_report", "ex07_rate_limit"]
 
 
 def learner(name: str, scores: dict[str, float], *, status: str = "ok", review: list[str] | None = None,
@@ -26,7 +26,7 @@ def learner(name: str, scores: dict[str, float], *, status: str = "ok", review: 
     total = sum(scores.values())
     return {"learner": name, "entry": name + "/", "scores": scores, "total": total, "max": len(scores),
             "percent": round(100 * total / len(scores), 1), "status": status, "trusted": not review,
-            "review": review or [], "notes": ["ex06_rate_limit: Your code took longer than 10 s"] if status == "time limit" else [],
+            "review": review or [], "notes": ["ex07_rate_limit: Your code took longer than 10 s"] if status == "time limit" else [],
             "isolation": "bubblewrap, uid 65534, no capabilities" if level == "strong" else "rlimits only",
             "level": level, "tests": tests}
 

@@ -1,9 +1,9 @@
 """A hostile class: every attack a cheating or careless student tried on the grader (issue 14).
 
-Each learner's ``ex06_rate_limit.py`` runs an attack at import time and reports what it saw by
+Each learner's ``ex07_rate_limit.py`` runs an attack at import time and reports what it saw by
 raising ``RuntimeError("OBS {json} END")``; the grader turns that into the tests' failure
 message, so the JSON report carries the observation back. ``ex02_student_report.py`` is the
-correct solution throughout: whatever happens to ex06 must not cost ex02 anything.
+correct solution throughout: whatever happens to ex07 must not cost ex02 anything.
 
 Graded with the strong sandbox (bubblewrap) where the machine has it. Without it, the tests that
 need it are skipped with the reason -- except in CI (``CI`` set), which installs bubblewrap, so
@@ -27,7 +27,7 @@ import pytest
 from course_utils import grade, isolation, sandbox
 from course_utils.exercises import SOLUTIONS_DIR, fresh_stub
 
-EXERCISES = ["ex02_student_report", "ex06_rate_limit"]
+EXERCISES = ["ex02_student_report", "ex07_rate_limit"]
 SECRET = "sk-test-secret-4f1c9e"
 STRONG = isolation.detect().level == isolation.STRONG
 WHY_NOT = isolation.detect().summary()
@@ -46,7 +46,7 @@ def solution(name: str) -> str:
 
 
 def observer(body: str) -> str:
-    """An ex06 file that runs ``body`` at import (filling ``obs``) and reports ``obs``."""
+    """An ex07 file that runs ``body`` at import (filling ``obs``) and reports ``obs``."""
     return ("import os, sys, json, glob, socket, time\nobs = {}\n" + textwrap.dedent(body)
             + "\nraise RuntimeError('OBS ' + json.dumps(obs, separators=(',', ':')) + ' END')\n")
 
@@ -180,8 +180,8 @@ for fd in range(3, 64):
 """
 
 
-def honest_ex06() -> str:
-    return solution("ex06_rate_limit")
+def honest_ex07() -> str:
+    return solution("ex07_rate_limit")
 
 
 @pytest.fixture(scope="module")
@@ -198,26 +198,26 @@ def hostile(tmp_path_factory):
         folder = subs / name
         folder.mkdir()
         (folder / "ex02_student_report.py").write_text(ex02 if ex02 is not None else solution("ex02_student_report"))
-        (folder / "ex06_rate_limit.py").write_text(ex06)
+        (folder / "ex07_rate_limit.py").write_text(ex06)
 
-    learner("alice", honest_ex06())
-    other = subs / "alice" / "ex06_rate_limit.py"
+    learner("alice", honest_ex07())
+    other = subs / "alice" / "ex07_rate_limit.py"
     spy = (f"SECRET = {SECRET!r}\nOTHER = {str(other)!r}\nSUBS = {str(subs)!r}\nPORT = {port}\n"
            + observer(SPY))
     learner("spy", spy)
     learner("forker", observer(FORKER))
     learner("disk1", observer(DISK))
     learner("disk2", observer(READER))
-    learner("forger_emit", fresh_stub("ex06_rate_limit") + "\nimport sys\n" + FORGE_EMIT)
-    learner("forger_fd", fresh_stub("ex06_rate_limit") + "\nimport os, sys, json\n" + FORGE_FD)
+    learner("forger_emit", fresh_stub("ex07_rate_limit") + "\nimport sys\n" + FORGE_EMIT)
+    learner("forger_fd", fresh_stub("ex07_rate_limit") + "\nimport os, sys, json\n" + FORGE_FD)
     # Honest students whose ex02 breaks the test process at import: only ex02 may suffer.
     for name, code in {"sleeper": "import time\ntime.sleep(12)\n", "looper": "while True:\n    pass\n",
                        "exiter": "import os\nos._exit(0)\n", "sysexit": "raise SystemExit(3)\n"}.items():
-        learner(name, honest_ex06(), ex02=solution("ex02_student_report") + "\n" + code)
+        learner(name, honest_ex07(), ex02=solution("ex02_student_report") + "\n" + code)
     hidden = base / "hidden_tests"
     hidden.mkdir()
     hidden_line = "assert llm.calls == 0, 'the secret hidden check: no prompts, no calls at all'"
-    (hidden / "test_ex06_rate_limit_hidden.py").write_text(
+    (hidden / "test_ex07_rate_limit_hidden.py").write_text(
         "from _helpers import FakeLLM\n\n"
         "async def test_no_prompts(ex):\n"
         "    llm = FakeLLM()\n"
@@ -247,7 +247,7 @@ def hostile(tmp_path_factory):
 
 
 def obs(hostile, learner: str) -> dict:
-    text = " ".join(t["message"] for t in hostile["json"][learner]["tests"] if t["exercise"] == "ex06_rate_limit")
+    text = " ".join(t["message"] for t in hostile["json"][learner]["tests"] if t["exercise"] == "ex07_rate_limit")
     match = re.search(r"OBS (\{.*?\}) END", text)
     assert match, (learner, text[:500])
     return json.loads(match.group(1))
@@ -279,7 +279,8 @@ def test_secrets_and_other_files_are_out_of_reach(hostile):
     assert seen["other"] != "READ" and seen["subs"] is False, "another learner's file was readable"
     assert seen["home"] is False
     assert "wrote" not in seen, f"learner code wrote to a read-only place: {seen.get('wrote')}"
-    assert seen["scale"] is None, "the grader must not force COURSE_TIME_SCALE on learner code"
+    # exercise_tests/conftest.py pins scale 1 (looptime keeps the virtual clock); never a fast one.
+    assert seen["scale"] in (None, "1"), "the grader must not run learner code at a fast time scale"
 
 
 def test_hidden_tests_are_unreadable_and_never_leak(hostile):
@@ -315,9 +316,9 @@ def test_memory_is_capped_summed_over_processes():
     own, with a generous per-test limit: the kernel takes seconds to reclaim before it kills.)"""
     need_strong()
     sources = {"ex02_student_report": solution("ex02_student_report").encode(),
-               "ex06_rate_limit": observer(MEMHOG).encode()}
+               "ex07_rate_limit": observer(MEMHOG).encode()}
     run = sandbox.run_tests(sources, EXERCISES, isolation="strong", timeout=120, test_timeout=60, memory_mb=1024)
-    messages = " ".join(t.message for t in run.tests if t.exercise == "ex06_rate_limit")
+    messages = " ".join(t.message for t in run.tests if t.exercise == "ex07_rate_limit")
     match = re.search(r"OBS (\{.*?\}) END", messages)
     if match:
         assert json.loads(match.group(1))["killed"] >= 1, "5 x 300 MB children all survived a 1024 MB cap"
@@ -340,7 +341,7 @@ def test_forged_results_are_flagged(hostile, learner):
     assert entry["status"] == grade.REVIEW and entry["trusted"] is False, entry["status"]
     assert entry["review"], "the evidence is given"
     row = hostile["rows"][learner]
-    assert row["total"] == "" and row["ex06_rate_limit"] == "", "a forged score reached the gradebook"
+    assert row["total"] == "" and row["ex07_rate_limit"] == "", "a forged score reached the gradebook"
     assert row["status"] == grade.REVIEW and "score not trusted" in row["notes"]
 
 
@@ -348,7 +349,7 @@ def test_forged_results_are_flagged(hostile, learner):
                                             ("exiter", "exited"), ("sysexit", "sys.exit")])
 def test_a_broken_import_costs_only_that_exercise(hostile, learner, reason):
     entry = hostile["json"][learner]
-    assert entry["scores"]["ex06_rate_limit"] == 1.0, (learner, entry["scores"], entry["notes"])
+    assert entry["scores"]["ex07_rate_limit"] == 1.0, (learner, entry["scores"], entry["notes"])
     assert entry["scores"]["ex02_student_report"] == 0.0
     messages = " ".join(t["message"] for t in entry["tests"] if t["exercise"] == "ex02_student_report")
     assert reason in messages, messages[:300]

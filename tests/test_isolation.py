@@ -72,7 +72,8 @@ def test_a_strong_run_is_really_isolated():
              "caps = [l for l in open('/proc/self/status') if l.startswith('CapEff')][0].split()[1]\n"
              "info = {'uid': os.getuid(), 'caps': caps, 'pids': len([p for p in os.listdir('/proc') if p.isdigit()]),\n"
              "        'ifaces': [n for _, n in socket.if_nameindex()],\n"
-             "        'env': [k for k in os.environ if k.startswith(('OPENAI', 'COURSE_TIME'))]}\n"
+             "        'env': [k for k in os.environ if k.startswith('OPENAI')],\n"
+             "        'scale': os.environ.get('COURSE_TIME_SCALE')}\n"
              "raise RuntimeError('INFO' + json.dumps(info) + 'END')\n")
     run = sandbox.run_tests({"ex02_student_report": probe.encode()}, ["ex02_student_report"],
                             isolation="strong", timeout=60)
@@ -83,12 +84,15 @@ def test_a_strong_run_is_really_isolated():
     assert info["uid"] == isolation.SANDBOX_UID and info["caps"] == "0000000000000000"
     assert info["pids"] <= 3 and info["ifaces"] == ["lo"]
     assert info["env"] == [], "the grader's own environment reached learner code"
+    # The grader's COURSE_TIME_SCALE (0.05 in this test process) must not reach learner code;
+    # exercise_tests/conftest.py pins 1 inside the sandbox, and looptime keeps virtual time.
+    assert info["scale"] in (None, "1"), f"learner code ran at time scale {info['scale']}"
     assert run.review == []
 
 
 def test_strong_run_of_a_correct_answer_passes_and_is_trusted():
     need()
-    name = "ex07_fallback"  # uses asyncio.timeout: must pass as under check()
+    name = "ex10_fallback"  # uses asyncio.timeout: must pass as under check()
     run = sandbox.run_tests({name: (SOLUTIONS_DIR / f"{name}.py").read_bytes()}, [name], isolation="strong",
                             timeout=60, expected=sandbox.collect([name]), canaries=2)
     assert run.status == "ok" and run.tests and all(t.passed for t in run.tests), run.tests
@@ -183,11 +187,11 @@ def test_a_message_quoting_a_hidden_test_is_withheld_but_its_doc_is_not():
     doc_line = "Each prompt is sent exactly once, in the order given."
     code_line = "assert sorted(llm.seen) == sorted(prompts), 'the secret hidden check'"
     hidden = f'def test_x(ex):\n    """{doc_line}\n\n    More words.\n    """\n    {code_line}\n'
-    honest = sandbox.SandboxResult(tests=[sandbox.TestOutcome("ex06_rate_limit", "hidden: test_x", "n1", "failed",
+    honest = sandbox.SandboxResult(tests=[sandbox.TestOutcome("ex07_rate_limit", "hidden: test_x", "n1", "failed",
                                                               f"This check failed: {doc_line}", doc=doc_line)])
     sandbox._check_hidden_leaks(honest, [hidden])
     assert honest.review == [] and doc_line in honest.tests[0].message
-    leaky = sandbox.SandboxResult(tests=[sandbox.TestOutcome("ex06_rate_limit", "test_y", "n2", "failed",
+    leaky = sandbox.SandboxResult(tests=[sandbox.TestOutcome("ex07_rate_limit", "test_y", "n2", "failed",
                                                              f"Your code raised ValueError: {code_line}")])
     sandbox._check_hidden_leaks(leaky, [hidden])
     assert leaky.review and "withheld" in leaky.tests[0].message and code_line not in leaky.tests[0].message

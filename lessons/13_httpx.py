@@ -153,6 +153,28 @@ plots.plot_speedup({f"client per call\n({per_call_net.connections} connections)"
                    title=f"Six agent steps, {shared_net.round_trip:g} s round trip to the provider")
 
 # %% [markdown]
+# How does `NetworkDistance` know when httpx opens a connection? Through a hook you can use
+# yourself: httpx passes a request's `extensions["trace"]` callback down to httpcore, which calls
+# it at every step of the exchange (`connection.connect_tcp.started`,
+# `http11.send_request_headers.complete`, ...). Here it is on its own, on three requests:
+
+# %%
+events = []
+
+
+async def trace(event, info):  # httpcore awaits it for every step of every request
+    events.append(event)
+
+
+async with httpx.AsyncClient() as client:
+    for _ in range(3):
+        await client.get(f"{base_url}/models", extensions={"trace": trace})
+
+new_connections = events.count("connection.connect_tcp.complete")
+print(f"{len(events)} trace events for 3 requests, {new_connections} new connection")
+assert new_connections == 1, "three requests on one client reuse one connection"
+
+# %% [markdown]
 # The shared client opened one connection and reused it for all six steps: at least 1.4x faster
 # here. Two costs add up on the per-call side: the handshake per call, which grows with your
 # distance to the provider, and building the client itself (httpx sets up TLS, loading the
@@ -316,7 +338,8 @@ async with httpx.AsyncClient(timeout=httpx.Timeout(1.5)) as client:  # 1.5 s per
         print(f"asyncio.timeout(1.5): stopped after {stopped:.2f} s with {len(partial)} tokens")
 if simulated():
     assert arrivals[-1] > 1.3 * 1.5, "the answer outlasted the read timeout, and no ReadTimeout came"
-    assert 0.95 * 1.5 < stopped < 0.6 * arrivals[-1] and len(partial) < len(arrivals), "the deadline held"
+    assert 0.95 * 1.5 < stopped < min(1.5 * 1.5, arrivals[-1]), "the deadline held: stopped at 1.5 s"
+    assert len(partial) < len(arrivals), "and the answer was cut short"
 else:
     print("(real endpoint: the simulator-only checks here are skipped)")
 

@@ -132,6 +132,34 @@ for handler in (shown, kept):
 assert len(kept.messages) == 4, "two researchers, two lines each"
 
 # %% [markdown]
+# **A heartbeat measures the loop's lag, always on.** Debug mode is for development. In
+# production you want a cheap number you can log or graph: ask the loop to run a callback every
+# 50 ms with `loop.call_at`, and record how late each one really runs. That lateness is how long
+# *every* task just waited for the loop. (The course's `LagMonitor` is this, plus a report.)
+
+# %%
+lateness = []
+
+
+def beat(due):
+    now = loop.time()
+    lateness.append(now - due)                      # how late the loop ran this beat
+    heartbeat[0] = loop.call_at(now + 0.05, beat, now + 0.05)
+
+
+start = loop.time()
+heartbeat = [loop.call_at(start + 0.05, beat, start + 0.05)]
+await asyncio.sleep(1)                              # healthy: every task only awaits
+healthy = max(lateness)
+for student in range(1, 6):
+    sync_tools.get_grades(student)                  # five blocking calls, about 1.5 s in all
+await asyncio.sleep(0.2)
+heartbeat[0].cancel()
+blocked = max(lateness)
+print(f"worst beat: {healthy * 1000:.0f} ms late while healthy, {blocked:.2f} s late after the blocking calls")
+assert blocked > 1.2 and healthy < blocked / 2, "the blocking calls show up as one very late beat"
+
+# %% [markdown]
 # ## 2. What is my program doing right now?
 #
 # An agent "hangs". Which task, waiting on what? `asyncio.all_tasks()` lists the loop's tasks,

@@ -367,13 +367,16 @@ def bwrap_command(caps: Capabilities, *, binds: list[tuple[str, str]], package_d
                 out += ["--perms", "0755", "--dir", p]
         return out
 
+    # The private /tmp and /dev/shm come first: bwrap applies its options in order, so a course
+    # checked out under /tmp (CI clones often are) is then bound on top of the empty tmpfs
+    # instead of being hidden by it.
+    cmd += ["--proc", "/proc", "--dev", "/dev",
+            "--perms", "1777", "--size", str(tmp_bytes), "--tmpfs", "/tmp",
+            "--perms", "1777", "--size", str(shm_bytes), "--tmpfs", "/dev/shm"]
     for root in [*_python_roots(), package_dir]:
         if not any(root == s or root.startswith(s.rstrip("/") + "/") for s in seen):
             cmd += parents(root) + ["--ro-bind", root, root]
             seen.add(root)
-    cmd += ["--proc", "/proc", "--dev", "/dev",
-            "--perms", "1777", "--size", str(tmp_bytes), "--tmpfs", "/tmp",
-            "--perms", "1777", "--size", str(shm_bytes), "--tmpfs", "/dev/shm"]
     for src, dest in binds:
         cmd += parents(dest) + ["--ro-bind", src, dest]
     cmd += parents(cwd) + ["--perms", "1777", "--size", str(work_bytes), "--tmpfs", cwd, "--chdir", cwd, "--clearenv"]

@@ -338,7 +338,7 @@ async with httpx.AsyncClient(timeout=httpx.Timeout(1.5)) as client:  # 1.5 s per
         print(f"asyncio.timeout(1.5): stopped after {stopped:.2f} s with {len(partial)} tokens")
 if simulated():
     assert arrivals[-1] > 1.3 * 1.5, "the answer outlasted the read timeout, and no ReadTimeout came"
-    assert 0.95 * 1.5 < stopped < min(1.5 * 1.5, arrivals[-1]), "the deadline held: stopped at 1.5 s"
+    assert stopped > 0.95 * 1.5, "the deadline fired at 1.5 s, not before"
     assert len(partial) < len(arrivals), "and the answer was cut short"
 else:
     print("(real endpoint: the simulator-only checks here are skipped)")

@@ -236,6 +236,20 @@ def check_object_schema(schema: Any, label: str, param: str, code: str, *, stric
 # --------------------------------------------------------------------------- tools
 
 
+def _nested_spec(obj: dict[str, Any], key: str, where: str, flat: bool) -> tuple[dict[str, Any], str]:
+    """The object holding name/description/strict, and its param path: the Responses API puts
+    them on ``obj`` itself (flat), Chat Completions one level down under ``key``."""
+    if flat:
+        return obj, where
+    base = f"{where}.{key}"
+    spec = obj.get(key)
+    if spec is None:
+        raise missing(base)
+    if not isinstance(spec, dict):
+        raise invalid_type(base, "an object", spec)
+    return spec, base
+
+
 def check_tools(raw: Any, *, flat: bool) -> list[dict[str, Any]]:
     """``tools``: function tools only. ``flat`` for the Responses API's shape.
 
@@ -268,15 +282,7 @@ def check_tools(raw: Any, *, flat: bool) -> list[dict[str, Any]]:
                                                    f"'{kind}' tools.")
             raise bad_enum(f"{where}.type", kind, ("function", "custom") if not flat
                            else ("function", "custom", "web_search", "file_search", "mcp"))
-        if flat:
-            spec, base = tool, where
-        else:
-            spec = tool.get("function")
-            base = f"{where}.function"
-            if spec is None:
-                raise missing(base)
-            if not isinstance(spec, dict):
-                raise invalid_type(base, "an object", spec)
+        spec, base = _nested_spec(tool, "function", where, flat)
         name = check_name(spec.get("name"), f"{base}.name")
         description = check_str(spec.get("description"), f"{base}.description")
         strict = check_bool(spec.get("strict"), f"{base}.strict")
@@ -408,15 +414,7 @@ def check_response_format(raw: Any, *, flat: bool) -> dict[str, Any] | None:
         return None
     if kind == "json_object":
         return {"type": "json_object"}
-    if flat:
-        spec, base = raw, param
-    else:
-        spec = raw.get("json_schema")
-        base = f"{param}.json_schema"
-        if spec is None:
-            raise missing(base)
-        if not isinstance(spec, dict):
-            raise invalid_type(base, "an object", spec)
+    spec, base = _nested_spec(raw, "json_schema", param, flat)
     name = check_name(spec.get("name"), f"{base}.name")
     description = check_str(spec.get("description"), f"{base}.description")
     strict = check_bool(spec.get("strict"), f"{base}.strict")

@@ -335,17 +335,22 @@ def grade_one(sub: Submission, names: list[str], *, timeout: float, test_timeout
     elif missing:
         notes.append("no exercise files found")
     level, where, review = "", "", []
-    try:
-        run = sandbox.run_tests(sub.files, names, timeout=timeout, test_timeout=test_timeout,
-                                extra_tests=extra_tests, memory_mb=memory_mb, shards=shards,
-                                isolation=isolation_mode, expected=expected, canaries=canaries)
-        tests = run.tests
-        status = run.status
-        level, where, review = run.level, run.isolation, list(run.review)
-        notes += [n for n in run.notes if n not in notes]
-    except Exception as error:  # a bug in the grader must not stop the class
-        tests, status = [], "error"
-        notes.append(f"grader error: {type(error).__name__}: {error}")
+    for attempt in (1, 2):
+        try:
+            run = sandbox.run_tests(sub.files, names, timeout=timeout, test_timeout=test_timeout,
+                                    extra_tests=extra_tests, memory_mb=memory_mb, shards=shards,
+                                    isolation=isolation_mode, expected=expected, canaries=canaries)
+        except Exception as error:  # a bug in the grader must not stop the class
+            run = sandbox.SandboxResult(status="error", notes=[f"grader error: {type(error).__name__}: {error}"])
+        grader_errors = [n for n in run.notes if n.startswith("grader error")]
+        if not grader_errors or attempt == 2:
+            break
+        # The grader's own fault (never the learner's): grade this learner once more, and say so.
+        notes.append(f"graded twice: the first attempt hit {grader_errors[0]}")
+    tests = run.tests
+    status = run.status
+    level, where, review = run.level, run.isolation, list(run.review)
+    notes += [n for n in run.notes if n not in notes]
     for name in names:
         reasons = {t.message.split(" — ")[0].split(":")[0] for t in tests
                    if t.exercise == name and not t.passed and t.message.startswith(("Your code took longer",

@@ -163,6 +163,10 @@ def collect(exercises: Sequence[str], *, extra_tests: str | os.PathLike[str] | N
 
 
 _TEST_DEF = (ast.FunctionDef, ast.AsyncFunctionDef)
+#: CPython 3.11 (up to 3.11.7) shares the AST converter's recursion counter between threads
+#: (gh-106905): two graders' threads parsing at once can raise "SystemError: AST constructor
+#: recursion depth mismatch". Canaries are built under this lock; it costs microseconds.
+_AST_LOCK = threading.Lock()
 
 
 def _canary_module(public: Path, rng: random.Random) -> tuple[str, str] | None:
@@ -170,8 +174,22 @@ def _canary_module(public: Path, rng: random.Random) -> tuple[str, str] | None:
     of its tests removed, and the module's ``ex`` fixture giving a stand-in whose every use
     raises -- so no honest run can pass it. Returns (source, test name) or None."""
     try:
-        tree = ast.parse(public.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError):
+        text = public.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    with _AST_LOCK:
+        return _canary_from(_parse_or_none(text), public.name, rng)
+
+
+def _parse_or_none(text: str) -> ast.Module | None:
+    try:
+        return ast.parse(text)
+    except SyntaxError:
+        return None
+
+
+def _canary_from(tree: ast.Module | None, filename: str, rng: random.Random) -> tuple[str, str] | None:
+    if tree is None:
         return None
     candidates = [node for node in tree.body if isinstance(node, _TEST_DEF) and node.name.startswith("test")
                   and "ex" in [a.arg for a in node.args.args]
@@ -205,7 +223,7 @@ def _canary_module(public: Path, rng: random.Random) -> tuple[str, str] | None:
         "        raise _Unwritten(f'{name} is not written yet')\n\n\n"
         "@pytest.fixture\ndef ex():\n    return _Missing()\n")
     try:  # a canary that does not even compile would break the run for an honest learner
-        compile(source, public.name, "exec")
+        compile(source, filename, "exec")
     except SyntaxError:
         return None
     return source, name
@@ -429,15 +447,15 @@ def run_tests(sources: Mapping[str, bytes], exercises: Sequence[str], *,
 
         def run_group(k: int) -> None:
             group = groups[k]
-            planted = _canaries(plan, group, rng, canaries) if canaries else []
-            stage = _Stage(tmp / f"s{k}", {n: plan.files[n] for n in group if n in plan.files}, plan.helpers,
-                           [p for n in group for p in plan.tests.get(n, [])],
-                           [p for n in group for p in plan.hidden.get(n, [])], plan.hidden_helpers,
-                           [(c[0], c[1]) for c in planted])
-            want = None
-            if expected is not None:
-                want = expected.for_exercises(group) | {c[2] for c in planted}
             try:
+                planted = _canaries(plan, group, rng, canaries) if canaries else []
+                stage = _Stage(tmp / f"s{k}", {n: plan.files[n] for n in group if n in plan.files}, plan.helpers,
+                               [p for n in group for p in plan.tests.get(n, [])],
+                               [p for n in group for p in plan.hidden.get(n, [])], plan.hidden_helpers,
+                               [(c[0], c[1]) for c in planted])
+                want = None
+                if expected is not None:
+                    want = expected.for_exercises(group) | {c[2] for c in planted}
                 _run_rounds(parts[k], stage, group, start=start, timeout=timeout, test_timeout=test_timeout,
                             memory_mb=memory_mb, file_mb=file_mb, output_limit=output_limit, isolate=isolate,
                             mode=mode, caps=caps, expected=want, canaries={c[2]: c[3] for c in planted})

@@ -234,3 +234,30 @@ def test_command_line_entry_points():
 def test_bad_arguments(tmp_path, capsys):
     assert grade.main([str(tmp_path / "nope")]) == 2
     assert grade.main([str(tmp_path), "--exercises", "ex99_nope"]) == 2
+
+
+
+def test_a_grader_error_is_retried_not_charged_to_the_learner(tmp_path, monkeypatch, capsys):
+    """CPython 3.11 before 3.11.8 can raise a spurious ``SystemError`` from ``ast`` when threads
+    parse at once (gh-106905); in CI that once zeroed an honest learner. The sandbox now builds
+    canaries under a lock, and any error of the grader's own makes it grade that learner again."""
+    from course_utils import sandbox
+
+    real, calls = sandbox._canaries, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise SystemError("AST constructor recursion depth mismatch (before=21, after=16)")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sandbox, "_canaries", flaky)
+    write(tmp_path / "subs" / "alice", {"ex02_student_report": solution("ex02_student_report")})
+    out, report = tmp_path / "book.csv", tmp_path / "report.json"
+    code = grade.main([str(tmp_path / "subs"), "--out", str(out), "--json", str(report), "--jobs", "1",
+                       "--shards", "1", "--exercises", "ex02_student_report", "--quiet", *WEAK_OK])
+    assert code == 0
+    (row,) = csv.DictReader(out.open())
+    assert float(row["total"]) == 1.0, f"a grader error cost an honest learner their score: {row}"
+    assert "graded twice" in row["notes"] and "SystemError" in row["notes"], row["notes"]
+    assert len(calls) == 2

@@ -253,9 +253,17 @@ def obs(hostile, learner: str) -> dict:
     return json.loads(match.group(1))
 
 
+def explain(hostile, learner: str) -> str:
+    """What the grader said about one learner: status, notes and every test's outcome."""
+    entry = hostile["json"][learner]
+    tests = "; ".join(f"{t['test']}: {t['outcome']} {t['message'][:160]!r}" for t in entry["tests"])
+    return (f"{learner}: status {entry['status']!r}, notes {entry.get('notes')!r}, "
+            f"review {entry.get('review')!r}, tests: {tests}")
+
+
 def test_the_class_is_graded(hostile):
     assert hostile["code"] == 0
-    assert float(hostile["rows"]["alice"]["total"]) == 2.0
+    assert float(hostile["rows"]["alice"]["total"]) == 2.0, explain(hostile, "alice")
     assert hostile["json"]["alice"]["trusted"] is True and hostile["json"]["alice"]["status"] == "ok"
 
 
@@ -289,7 +297,7 @@ def test_hidden_tests_are_unreadable_and_never_leak(hostile):
     assert seen["tests"] != "READ" and "READ" not in seen["hidden"], seen
     assert hostile["hidden_line"] not in hostile["raw"]
     alice = [t for t in hostile["json"]["alice"]["tests"] if t["test"].startswith("hidden: ")]
-    assert [(t["test"], t["outcome"]) for t in alice] == [("hidden: test_no_prompts", "passed")]
+    assert [(t["test"], t["outcome"]) for t in alice] == [("hidden: test_no_prompts", "passed")], explain(hostile, "alice")
 
 
 def test_network_is_closed(hostile):

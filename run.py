@@ -48,6 +48,10 @@ TEST_COMMAND = [
     "-m", "pytest", "tests", "notebooks",
     "--nbval-lax", "--nbval-current-env", "--nbval-cell-timeout=300",
     "-p", "no:cacheprovider",
+    # Two workers (pytest-xdist); --dist loadfile keeps each notebook's cells, in order, on one
+    # worker and kernel. Two, not one per core: timing demos must not run on a starved machine.
+    # Pass `-n 0` to run everything in one process.
+    "-n", "2", "--dist", "loadfile",
 ]
 #: The lesson JupyterLab opens, relative to the folder it serves.
 FIRST_LESSON = "notebooks/01_start_here.ipynb"

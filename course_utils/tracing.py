@@ -7,7 +7,8 @@ into segments, all in course seconds from the start of the block:
 * ``"running"`` -- the task's code was executing (inside one step of the event loop);
 * ``"waiting"`` -- the task was suspended on something that had not happened yet;
 * ``"queued"``  -- the task was ready to run but something else held the loop: right after it
-  was created, or after a ``clock.sleep`` deadline that passed while another task blocked.
+  was created, or after a sleep's deadline (``asyncio.sleep`` or ``clock.sleep``) that passed
+  while another task blocked.
 
 ``tracing.mark("429")`` notes an instant event against the current task; it costs almost
 nothing when no timeline is recording, so library code calls it unconditionally.
@@ -63,12 +64,38 @@ _deadline = 0.0
 def note_wakeup_deadline(real_deadline: float) -> None:
     """Tell the tracer when the sleep being started should end (a ``perf_counter`` reading).
 
-    ``clock.sleep`` calls this while a timeline records; if the task resumes later than the
-    deadline, the extra time is drawn as queued rather than waiting. Introduced in lesson 02.
+    ``clock.sleep`` and plain ``asyncio.sleep`` (see :func:`_watch_sleeps`) call this while a
+    timeline records; if the task resumes later than the deadline, the extra time is drawn as
+    queued rather than waiting. Introduced in lesson 02.
     """
     global _deadline
     if _current.get() is not None:
         _deadline = real_deadline
+
+
+def _watch_sleeps(loop: asyncio.AbstractEventLoop) -> Callable[..., Any]:
+    """Learn the deadline of every plain ``asyncio.sleep`` a traced task starts.
+
+    ``asyncio.sleep(d)`` schedules ``loop.call_later(d, futures._set_result_unless_cancelled,
+    ...)``, which goes through ``loop.call_at`` (3.11 to 3.14). While a timeline records, this
+    instance attribute shadows the loop's ``call_at``, and for that callback only (other timers
+    are not the task's own wake-up) notes the real deadline, so that a task held up past it by a
+    blocking neighbour is drawn as queued, exactly as after ``clock.sleep``. Removed on exit.
+    """
+    original = loop.call_at
+    wake = asyncio.futures._set_result_unless_cancelled  # type: ignore[attr-defined]
+
+    def call_at(when: float, callback: Callable[..., Any], *args: Any,
+                context: contextvars.Context | None = None) -> asyncio.TimerHandle:
+        handle = original(when, callback, *args, context=context)
+        if callback is wake and _current.get() is not None:
+            # Loop seconds -> real seconds: the loop counts course seconds in a lesson kernel.
+            real_per_loop = clock.time_scale() / clock.loop_scale(loop)
+            note_wakeup_deadline(perf_counter() + max(0.0, when - loop.time()) * real_per_loop)
+        return handle
+
+    loop.call_at = call_at  # type: ignore[method-assign]
+    return call_at
 
 
 # ----------------------------------------------------------------------------- results
@@ -370,6 +397,7 @@ class Timeline:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._factory: Callable[..., Any] | None = None
         self._previous_factory: Callable[..., Any] | None = None
+        self._call_at: Callable[..., Any] | None = None  # our watcher on the loop, while recording
         self._cache: list[TaskTrace] | None = None
 
     # -- activation ---------------------------------------------------------------------
@@ -397,6 +425,8 @@ class Timeline:
             else:
                 self._factory = _make_factory(self._previous_factory)
                 loop.set_task_factory(self._factory)
+                if "call_at" not in vars(loop):
+                    self._call_at = _watch_sleeps(loop)
         self._token = _current.set(self)
         _active += 1
         clock._wakeup_hook = note_wakeup_deadline
@@ -429,6 +459,9 @@ class Timeline:
         if loop is not None and self._factory is not None:
             if loop.get_task_factory() is self._factory:
                 loop.set_task_factory(self._previous_factory)
+            if self._call_at is not None and vars(loop).get("call_at") is self._call_at:
+                del loop.call_at  # the class's own method again
+        self._call_at = None
         self._loop = None
         self._factory = None
 

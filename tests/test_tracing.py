@@ -103,6 +103,26 @@ async def test_blocking_task_makes_others_queued() -> None:
         assert states(trace)[states(trace).index("queued", 1) - 1] == "waiting"
 
 
+async def test_plain_asyncio_sleep_deadlines_are_learned_too() -> None:
+    """Learner code sleeps with plain ``asyncio.sleep``: a task held past that deadline by a
+    blocking neighbour is queued there too (here the loop counts real seconds, scale 0.05)."""
+    async def blocker() -> None:
+        await asyncio.sleep(0.05 * 0.05)
+        time.sleep(0.4 * 0.05)  # freezes the loop from ~0.05 to ~0.45 course seconds
+
+    async def sleeper() -> None:
+        await asyncio.sleep(0.1 * 0.05)
+
+    loop = asyncio.get_running_loop()
+    async with Timeline() as tl:
+        assert "call_at" in vars(loop)
+        await asyncio.gather(blocker(), sleeper())
+    assert "call_at" not in vars(loop), "the loop's own call_at is back after recording"
+    late = max((s for s in tl.tasks[1].segments if s.state == "queued"), key=lambda s: s.duration)
+    assert late.duration >= 0.25, "held past its sleep's deadline, the sleeper must show as queued"
+    assert late.start == pytest.approx(tl.tasks[1].start + 0.1, abs=0.05)
+
+
 async def test_polite_sleeps_show_almost_no_queued_time() -> None:
     async with Timeline() as tl:
         await asyncio.gather(*(worker(i, 0.1) for i in range(5)))

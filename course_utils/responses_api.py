@@ -163,29 +163,12 @@ class Responses(ChatCompletions):
         response = rendered.response(status=rendered.status, output=rendered.output(),
                                      usage=_usage(plan, plan.completion_tokens))
         if steps.error is not None:  # a cut: promise the whole body, deliver half, hang up
-            payload = _json_bytes(response)
-            try:
-                outcomes.settle(engine, plan, steps, clock.now() - course_start)
-            except LLMError:
-                pass  # recorded; the client learns of it from the broken body
-            state.stats.cut += 1
-            await send({"type": "http.response.start", "status": 200, "headers": headers + [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode())]})
-            await send({"type": "http.response.body", "body": payload[: len(payload) // 2],
-                        "more_body": True})
+            await self._cut(plan, steps, headers, send, course_start, payload=_json_bytes(response))
             return
         latency = clock.now() - course_start
         outcomes.settle(engine, plan, steps, latency)
         self._store(rendered, response)
-        payload = _json_bytes(response)
-        headers += [(b"content-type", b"application/json"),
-                    (b"content-length", str(len(payload)).encode()),
-                    (b"x-course-latency", f"{latency:.4f}".encode()),
-                    (b"openai-processing-ms",
-                     str(round((time.perf_counter() - started) * 1000)).encode())]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+        await self._send_json(send, headers, _json_bytes(response), latency, started)
 
     async def _stream_events(self, rendered: Rendered, steps: outcomes.Steps,
                              headers: list[tuple[bytes, bytes]], receive: Receive, send: Send,

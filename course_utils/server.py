@@ -395,15 +395,7 @@ class ChatCompletions:
         # What engine.completion() records, without building a Completion nobody reads.
         engine.usage.record(latency, prompt_tokens=plan.prompt_tokens,
                             completion_tokens=plan.completion_tokens)
-        payload = _completion_body(plan, plan.completion_tokens)
-        headers += [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(payload)).encode()),
-            (b"x-course-latency", f"{latency:.4f}".encode()),
-            (b"openai-processing-ms", str(round((time.perf_counter() - started) * 1000)).encode()),
-        ]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+        await self._send_json(send, headers, _completion_body(plan, plan.completion_tokens), latency, started)
 
     async def _wait(self, course_seconds: float, receive: Receive, plan: CallPlan | None,
                     course_start: float) -> bool:
@@ -422,9 +414,23 @@ class ChatCompletions:
         outcomes.abandon(self.engine, plan, clock.now() - course_start, 0)
         return False
 
+    async def _send_json(self, send: Send, headers: list[tuple[bytes, bytes]], payload: bytes,
+                         latency: float, started: float) -> None:
+        """A whole JSON answer (chat completion or response), with the course's timing headers."""
+        headers = headers + [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(payload)).encode()),
+            (b"x-course-latency", f"{latency:.4f}".encode()),
+            (b"openai-processing-ms", str(round((time.perf_counter() - started) * 1000)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
     async def _cut(self, plan: CallPlan, steps: outcomes.Steps, headers: list[tuple[bytes, bytes]],
-                   send: Send, course_start: float) -> None:
-        payload = _completion_body(plan, plan.completion_tokens)
+                   send: Send, course_start: float, payload: bytes | None = None) -> None:
+        """A cut: promise the whole body (``payload``, default the completion), deliver half, hang up."""
+        if payload is None:
+            payload = _completion_body(plan, plan.completion_tokens)
         try:
             outcomes.settle(self.engine, plan, steps, clock.now() - course_start)
         except LLMError:

@@ -13,10 +13,10 @@ from typing import Any
 
 from .api_errors import (APIError, bad_enum, invalid_type, invalid_value, kind, missing,
                          unknown_parameter, unsupported)
-from .openai_params import (check_bool, check_enum, check_logprobs, check_metadata,
-                            check_object, check_parallel_tool_calls, check_response_format,
-                            check_seed, check_stop, check_str, check_tool_choice, check_tools,
-                            mentions_json)
+from .openai_params import (check_bool, check_enum, check_int_at_least, check_logprobs,
+                            check_metadata, check_object, check_parallel_tool_calls,
+                            check_response_format, check_seed, check_stop, check_str,
+                            check_tool_choice, check_tools, mentions_json, required_str)
 
 ROLES = ("system", "user", "assistant", "tool", "developer")
 
@@ -95,19 +95,6 @@ def content_text(content: Any, param: str, role: str, part_types: tuple[str, ...
     raise invalid_type(param, "one of a string or array of objects", content)
 
 
-def _optional_int(body: dict[str, Any], name: str, minimum: int = 1) -> int | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise invalid_type(name, "an integer", value)
-    if value < minimum:
-        raise APIError(400, f"Invalid '{name}': integer below minimum value. Expected a value >= "
-                            f"{minimum}, but got {value} instead.", param=name,
-                       code="integer_below_min_value")
-    return value
-
-
 def _tool_calls(raw: Any, where: str) -> list[dict[str, Any]]:
     if not isinstance(raw, list):
         raise invalid_type(where, "an array", raw)
@@ -116,11 +103,7 @@ def _tool_calls(raw: Any, where: str) -> list[dict[str, Any]]:
         at = f"{where}[{k}]"
         if not isinstance(call, dict):
             raise invalid_type(at, "an object", call)
-        call_id = call.get("id")
-        if call_id is None:
-            raise missing(f"{at}.id")
-        if not isinstance(call_id, str):
-            raise invalid_type(f"{at}.id", "a string", call_id)
+        call_id = required_str(call, "id", at)
         ctype = call.get("type")
         if ctype is None:
             raise missing(f"{at}.type")
@@ -131,15 +114,8 @@ def _tool_calls(raw: Any, where: str) -> list[dict[str, Any]]:
             raise missing(f"{at}.function")
         if not isinstance(function, dict):
             raise invalid_type(f"{at}.function", "an object", function)
-        name, arguments = function.get("name"), function.get("arguments")
-        if name is None:
-            raise missing(f"{at}.function.name")
-        if not isinstance(name, str):
-            raise invalid_type(f"{at}.function.name", "a string", name)
-        if arguments is None:
-            raise missing(f"{at}.function.arguments")
-        if not isinstance(arguments, str):
-            raise invalid_type(f"{at}.function.arguments", "a string", arguments)
+        name = required_str(function, "name", f"{at}.function")
+        arguments = required_str(function, "arguments", f"{at}.function")
         calls.append({"id": call_id, "type": "function",
                       "function": {"name": name, "arguments": arguments}})
     return calls
@@ -272,9 +248,9 @@ def _with_options(body: dict[str, Any], model: str, messages: list[dict[str, Any
         # include_obfuscation pads chunks against side channels; nothing to hide on loopback.
         check_bool(options.get("include_obfuscation"), "stream_options.include_obfuscation")
         include_usage = bool(flag)
-    max_tokens = _optional_int(body, "max_tokens")
-    max_completion = _optional_int(body, "max_completion_tokens")
-    n = _optional_int(body, "n")
+    max_tokens = check_int_at_least(body.get("max_tokens"), "max_tokens")
+    max_completion = check_int_at_least(body.get("max_completion_tokens"), "max_completion_tokens")
+    n = check_int_at_least(body.get("n"), "n")
     if n is not None and n != 1:
         raise invalid_value("n", f"the simulator returns one choice, so n must be 1 (got {n}).")
     present = body.keys()

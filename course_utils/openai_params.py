@@ -57,6 +57,29 @@ def check_bool(value: Any, param: str) -> bool | None:
     return value
 
 
+def check_int_at_least(value: Any, param: str, minimum: int = 1) -> int | None:
+    """An optional integer (never a bool) of at least ``minimum``, refused as OpenAI words it."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise invalid_type(param, "an integer", value)
+    if value < minimum:
+        raise APIError(400, f"Invalid '{param}': integer below minimum value. Expected a value >= "
+                            f"{minimum}, but got {value} instead.", param=param,
+                       code="integer_below_min_value")
+    return value
+
+
+def required_str(item: dict[str, Any], key: str, where: str) -> str:
+    """``item[key]``, which must be present and a string (``where`` names ``item`` in errors)."""
+    value = item.get(key)
+    if value is None:
+        raise missing(f"{where}.{key}")
+    if not isinstance(value, str):
+        raise invalid_type(f"{where}.{key}", "a string", value)
+    return value
+
+
 def check_str(value: Any, param: str) -> str | None:
     if value is not None and not isinstance(value, str):
         raise invalid_type(param, "a string", value)

@@ -15,9 +15,10 @@ from typing import Any
 from .api_errors import (APIError, bad_enum, invalid_type, invalid_value, kind, missing,
                          unknown_parameter, unsupported)
 from .chat_request import content_text
-from .openai_params import (check_bool, check_enum, check_logprobs, check_metadata,
-                            check_object, check_parallel_tool_calls, check_response_format,
-                            check_str, check_tool_choice, check_tools, mentions_json)
+from .openai_params import (check_bool, check_enum, check_int_at_least, check_logprobs,
+                            check_metadata, check_object, check_parallel_tool_calls,
+                            check_response_format, check_str, check_tool_choice, check_tools,
+                            mentions_json, required_str)
 
 #: What the server does with each Responses parameter (the README's table).
 PARAMETERS: dict[str, str] = {
@@ -61,27 +62,6 @@ class ResponsesRequest:
     previous_response_id: str | None = None
     store: bool = True
     echo: dict[str, Any] = field(default_factory=dict)  # request fields the response repeats
-
-
-def _int(value: Any, param: str, minimum: int) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise invalid_type(param, "an integer", value)
-    if value < minimum:
-        raise APIError(400, f"Invalid '{param}': integer below minimum value. Expected a value >= "
-                            f"{minimum}, but got {value} instead.", param=param,
-                       code="integer_below_min_value")
-    return value
-
-
-def _string_field(item: dict[str, Any], key: str, where: str) -> str:
-    value = item.get(key)
-    if value is None:
-        raise missing(f"{where}.{key}")
-    if not isinstance(value, str):
-        raise invalid_type(f"{where}.{key}", "a string", value)
-    return value
 
 
 def _message_item(item: dict[str, Any], where: str) -> dict[str, Any]:
@@ -141,9 +121,9 @@ def input_messages(raw: Any, prior: list[dict[str, Any]]) -> list[dict[str, Any]
         if itype == "message":
             messages.append(_message_item(item, where))
         elif itype == "function_call":
-            call_id = _string_field(item, "call_id", where)
-            name = _string_field(item, "name", where)
-            arguments = _string_field(item, "arguments", where)
+            call_id = required_str(item, "call_id", where)
+            name = required_str(item, "name", where)
+            arguments = required_str(item, "arguments", where)
             call = {"id": call_id, "type": "function",
                     "function": {"name": name, "arguments": arguments}}
             last = messages[-1] if messages else None
@@ -154,7 +134,7 @@ def input_messages(raw: Any, prior: list[dict[str, Any]]) -> list[dict[str, Any]
                 messages.append({"role": "assistant", "content": "", "tool_calls": [call]})
             calls[call_id] = name
         elif itype == "function_call_output":
-            call_id = _string_field(item, "call_id", where)
+            call_id = required_str(item, "call_id", where)
             if "output" not in item:
                 raise missing(f"{where}.output")
             if call_id not in calls:
@@ -250,8 +230,8 @@ def parse_responses_request(body: Any, lookup: Any) -> ResponsesRequest:
         model=model, messages=messages, conversation=conversation, stream=bool(stream),
         instructions=instructions, tools=tools, tool_choice=tool_choice,
         parallel_tool_calls=parallel, response_format=response_format,
-        max_output_tokens=_int(body.get("max_output_tokens"), "max_output_tokens", MIN_OUTPUT_TOKENS),
-        max_tool_calls=_int(body.get("max_tool_calls"), "max_tool_calls", 1),
+        max_output_tokens=check_int_at_least(body.get("max_output_tokens"), "max_output_tokens", MIN_OUTPUT_TOKENS),
+        max_tool_calls=check_int_at_least(body.get("max_tool_calls"), "max_tool_calls", 1),
         previous_response_id=previous, store=True if store is None else store, echo=echo)
 
 

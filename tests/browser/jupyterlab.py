@@ -114,17 +114,36 @@ class Lab:
         return shown
 
     def select(self, index: int) -> None:
-        """Select cell ``index`` with a real click on its prompt (JupyterLab listens to mousedown)."""
+        """Select cell ``index`` with a real click on its prompt (JupyterLab listens to mousedown).
+
+        On a loaded machine a click can land while the notebook is still scrolling or
+        re-rendering and be lost, so the click is repeated until the cell is active.
+        """
         from selenium.webdriver.common.action_chains import ActionChains
 
-        prompt = self.driver.execute_script(
-            "const cell = document.querySelectorAll(arguments[0] + ' .jp-Notebook .jp-Cell')[arguments[1]];"
-            "cell.scrollIntoView({block: 'center'});"
-            "return cell.querySelector('.jp-InputPrompt, .jp-InputArea-prompt');", _ACTIVE, index)
-        ActionChains(self.driver).move_to_element(prompt).click().perform()
-        wait_for(lambda: self.driver.execute_script(
-            "const cell = document.querySelectorAll(arguments[0] + ' .jp-Notebook .jp-Cell')[arguments[1]];"
-            "return cell.classList.contains('jp-mod-active');", _ACTIVE, index), f"cell {index} to be selected")
+        def selected() -> bool:
+            return bool(self.driver.execute_script(
+                "const cell = document.querySelectorAll(arguments[0] + ' .jp-Notebook .jp-Cell')[arguments[1]];"
+                "return cell.classList.contains('jp-mod-active');", _ACTIVE, index))
+
+        def click_and_check() -> bool:
+            # A modal dialog swallows every click: name it, so a failure says what was in the way.
+            dialog = self.driver.execute_script(
+                "const d = document.querySelector('.jp-Dialog'); return d ? d.textContent : null;")
+            if dialog:
+                raise RuntimeError(f"a dialog is open: {dialog.strip()[:200]!r}")
+            prompt = self.driver.execute_script(
+                "const cell = document.querySelectorAll(arguments[0] + ' .jp-Notebook .jp-Cell')[arguments[1]];"
+                "cell.scrollIntoView({block: 'center'});"
+                "return cell.querySelector('.jp-InputPrompt, .jp-InputArea-prompt');", _ACTIVE, index)
+            ActionChains(self.driver).move_to_element(prompt).click().perform()
+            try:
+                wait_for(selected, f"cell {index} to be selected", timeout=10)
+            except AssertionError:
+                return False
+            return True
+
+        wait_for(click_and_check, f"cell {index} to be selected")
 
     def run_cell(self, index: int, timeout: float = WAIT) -> dict[str, Any]:
         """Run one cell (Run > Run Selected Cell and Do not Advance) and wait for it to finish."""

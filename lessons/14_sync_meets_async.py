@@ -197,7 +197,10 @@ timings = await compare_many({default: via_default_pool, own: via_own_pool})
 io_pool.shutdown()
 print(f"{len(questions)} blocking LLM calls: default pool {timings[default]:.2f} s, "
       f"own pool {timings[own]:.2f} s -> {timings.speedup(own):.1f}x")
-assert 1.3 < timings.speedup(own) < 3.0, "about 2x: two rounds vs one"
+if simulated():
+    assert 1.3 < timings.speedup(own) < 3.0, "about 2x: two rounds vs one"
+else:  # a real endpoint's latency varies from call to call (and with load): only the order holds
+    assert timings.speedup(own) > 1.0, "one round beats two"
 plots.plot_speedup(timings, title=f"{len(questions)} calls to a blocking LLM SDK, in threads")
 
 # %% [markdown]

@@ -187,8 +187,7 @@ async def via_default_pool():
 
 
 async def via_own_pool():
-    return await asyncio.gather(*(loop.run_in_executor(io_pool, ask, q)
-                                  for q in questions))
+    return await asyncio.gather(*(loop.run_in_executor(io_pool, ask, q) for q in questions))
 
 
 default = f"to_thread\n(default pool, {default_threads} threads)"
@@ -197,10 +196,8 @@ timings = await compare_many({default: via_default_pool, own: via_own_pool})
 io_pool.shutdown()
 print(f"{len(questions)} blocking LLM calls: default pool {timings[default]:.2f} s, "
       f"own pool {timings[own]:.2f} s -> {timings.speedup(own):.1f}x")
-if simulated():
-    assert 1.3 < timings.speedup(own) < 3.0, "about 2x: two rounds vs one"
-else:  # a real endpoint's latency varies from call to call (and with load): only the order holds
-    assert timings.speedup(own) > 1.0, "one round beats two"
+low, high = (1.3, 3.0) if simulated() else (1.0, 10.0)  # a real endpoint's latency varies per call
+assert low < timings.speedup(own) < high, "about 2x: two rounds vs one"
 plots.plot_speedup(timings, title=f"{len(questions)} calls to a blocking LLM SDK, in threads")
 
 # %% [markdown]

@@ -141,6 +141,8 @@ print("the agent asked to sleep:", fake_sleep.await_args_list)
 if simulated():
     assert fake_sleep.await_args_list == [call(4.0), call(8.0)], "the exact backoff schedule"
     assert fast < tl.elapsed / 5, "only the three model calls remain"
+else:
+    print("(real endpoint: the simulator-only checks here are skipped)")
 
 # %% [markdown]
 # Replace the model too and nothing waits at all. `AsyncMock` takes a script through
@@ -271,10 +273,8 @@ def pytest_run(*args: str) -> tuple[str, dict[str, tuple[str, float]]]:
     report = workdir / "report.xml"
     result = subprocess.run(
         [sys.executable, "-m", "pytest", *args, "-q", "--color=yes", f"--junitxml={report}",
-         "-p", "no:cacheprovider",
-         "-p", "no:nbval", "-p", "no:hypothesispytest"],   # two slow-to-import plugins we don't use
-        cwd=workdir, capture_output=True, text=True, timeout=300,
-    )
+         "-p", "no:cacheprovider", "-p", "no:nbval", "-p", "no:hypothesispytest"],  # slow, unused
+        cwd=workdir, capture_output=True, text=True, timeout=300)
     outcomes = {}
     for case in ET.parse(report).iter("testcase"):
         failed = case.find("failure") is not None or case.find("error") is not None

@@ -219,6 +219,8 @@ else:
     stopped = False
 if simulated():
     assert stopped, "the loop ended at its step budget"
+else:
+    print("(real endpoint: the simulator-only checks here are skipped)")
 
 # %% [markdown]
 # ## Exercise

@@ -169,6 +169,29 @@ def test_ci_installs_chromium_for_the_browser_tests() -> None:
     assert ci.index("chromium") < ci.index("python3 run.py test")
 
 
+def test_ci_installs_bubblewrap_for_the_graders_strong_sandbox() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "bubblewrap" in ci and ci.index("bubblewrap") < ci.index("python3 run.py test")
+
+
+@pytest.mark.parametrize("path", _LESSONS, ids=lambda p: p.stem)
+def test_a_check_skipped_on_a_real_endpoint_says_so(path: Path) -> None:
+    """``if simulated():`` guards checks that hold only for the simulator; on a real endpoint the
+    cell must print that they were skipped (an ``else:``), never pass over them in silence."""
+    import ast
+
+    for cell in _cells(path):
+        if cell["cell_type"] != "code" or "simulated()" not in _source(cell):
+            continue
+        tree = compile(_source(cell), path.name, "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.If) and isinstance(node.test, ast.Call)
+                    and getattr(node.test.func, "id", None) == "simulated"):
+                assert node.orelse, (f"{path.name}: the `if simulated():` block starting "
+                                     f"{ast.unparse(node.body[0])[:60]!r} has no else that says "
+                                     "the checks were skipped")
+
+
 def test_requirements_are_exact_pins_and_the_lock_covers_them() -> None:
     from packaging.requirements import Requirement
 

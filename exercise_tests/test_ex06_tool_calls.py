@@ -22,12 +22,15 @@ EXPECTED = [records.grades(3), records.weather("Oslo"), records.search_results("
 def fakes(ex, monkeypatch):
     """Add a failing tool and a slow tool (with a probe) to the learner's TOOLS."""
     probe = Probe()
+    slow_tasks: list[asyncio.Task] = []
+    probe.slow_tasks = slow_tasks
 
     async def broken(after: float = 0.2):
         await asyncio.sleep(after)
         raise ToolError("the weather service is down")
 
     async def slow(seconds: float = 5.0):
+        slow_tasks.append(asyncio.current_task())  # the task the call runs in, to see how it ended
         async with probe.track("slow"):
             await asyncio.sleep(seconds)
         return "slow result"
@@ -102,3 +105,10 @@ async def test_tolerant_still_cancellable(ex, fakes):
             await ex.run_tool_calls_tolerant([("slow", {}), ("slow", {})])
     await assert_no_leftovers("run_tool_calls_tolerant")
     assert fakes.cancelled == 2, "The running calls should be cancelled with the caller."
+    swallowed = [t for t in fakes.slow_tasks if not t.cancelled()]
+    assert not swallowed, (
+        f"The caller's timeout cancelled the calls, but {len(swallowed)} of them ended as an ordinary "
+        f"result instead of as cancelled: something around the call caught the CancelledError (an "
+        f"`except BaseException`, or a bare `except:`) and turned it into an error entry. A cancellation "
+        f"is not a tool failure; catch `Exception`, so that CancelledError (a BaseException on purpose) "
+        f"goes through.")

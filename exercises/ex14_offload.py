@@ -3,7 +3,8 @@
 
 Your agent must call a blocking SDK (a sync database driver, a sync HTTP client) for dozens of
 inputs. Called directly inside ``async def`` it freezes every task; ``asyncio.to_thread`` moves
-it to a thread, but the loop's default pool has only ``min(32, os.cpu_count() + 4)`` threads.
+it to a thread, but the loop's default pool has only ``min(32, os.cpu_count() + 4)`` threads
+(``os.process_cpu_count()`` instead of ``os.cpu_count()`` from Python 3.13).
 
 Your task
 ---------

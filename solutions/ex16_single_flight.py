@@ -37,7 +37,7 @@ class SingleFlight:
         # BEGIN SOLUTION
         task = self._in_flight.get(key)
         if task is None:
-            task = asyncio.ensure_future(fn())
+            task = asyncio.ensure_future(fn())  # not create_task: fn() may return any awaitable
             self._in_flight[key] = task
 
             def forget(finished: asyncio.Task[Any]) -> None:

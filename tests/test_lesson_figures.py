@@ -59,3 +59,31 @@ def test_figures_draw():
     assert plot_bucket_levels([0.1, 0.2], {"b": (5, 10)}, start=0.0, end=1.0).axes
     assert plot_aimd([(0.0, 1.0), (1.0, 2.0)], sustainable=3.0, start=0.0).axes
     assert len(plot_sweep({2: {"throughput": 3.0, "429s": 0}, 8: {"throughput": 9.0, "429s": 5}}, 10).axes) == 2
+
+
+def test_lessons_03_and_04_on_eager_task_factory_hold_for_this_python():
+    """Lessons 03 and 04: Python 3.12 added the opt-in ``asyncio.eager_task_factory`` (the first
+    step runs inside ``create_task``, up to the first real wait); by default the step is queued."""
+    import sys
+
+    async def order(eager: bool) -> list[str]:
+        loop = asyncio.get_running_loop()
+        if eager:
+            loop.set_task_factory(asyncio.eager_task_factory)
+        seen: list[str] = []
+
+        async def step() -> None:
+            seen.append("first step")
+            await asyncio.sleep(0)
+            seen.append("after a wait")
+
+        task = asyncio.create_task(step())
+        seen.append("create_task returned")
+        await task
+        return seen
+
+    assert asyncio.run(order(False)) == ["create_task returned", "first step", "after a wait"]
+    if sys.version_info < (3, 12):
+        assert not hasattr(asyncio, "eager_task_factory"), "3.11 has no eager task factory"
+    else:
+        assert asyncio.run(order(True)) == ["first step", "create_task returned", "after a wait"]

@@ -437,6 +437,36 @@ else:
 assert cut_metrics["open_streams"] == 0, "the model's stream was closed"
 
 # %% [markdown]
+# And a student who closes the tab after the first words. The server notices the disconnect and
+# cancels the response: the cancellation reaches the model call it waits on, and the `finally` in
+# `tokens()` closes the model's stream whatever it was doing, so the provider stops generating
+# (and billing) an answer nobody reads. The simulator records such a call as `cancelled`.
+
+# %%
+async def leave_after_first_words(assistant: Assistant, question: str) -> dict:
+    async with serve_app(make_app(assistant), log_level="critical") as url:
+        async with http_client(url) as client:
+            async with client.stream("POST", "/ask", json={"user": "s-2", "question": question}) as r:
+                await anext(r.aiter_text())          # the first words arrive; the student leaves
+            for _ in range(50):                     # the server's side of the goodbye
+                metrics = (await client.get("/metrics")).json()
+                if metrics["open_streams"] == 0:
+                    break
+                await asyncio.sleep(0.1)
+            return metrics
+
+
+gone = Assistant(connect())
+left = await leave_after_first_words(gone, workload[0][1])
+print(f"open streams after the student left: {left['open_streams']}; model calls cancelled: "
+      f"{gone.llm.usage.errors['cancelled']}")
+assert left["open_streams"] == 0, "the model's stream was closed when the student left"
+if simulated():
+    assert gone.llm.usage.errors["cancelled"] == 1, "the writer's call was stopped, not finished"
+else:
+    print("(real endpoint: the simulator-only checks here are skipped)")
+
+# %% [markdown]
 # ## The load test
 #
 # All forty students at once, against a fresh provider each time. The report keeps what a user

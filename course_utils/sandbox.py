@@ -230,12 +230,15 @@ def _canary_from(tree: ast.Module | None, filename: str, rng: random.Random) -> 
 
 
 def _canaries(plan: "_Plan", group: list[str], rng: random.Random, count: int) -> list[tuple[str, str, str, str]]:
-    """``count`` canaries per exercise of ``group`` (each runs right after that exercise's public
-    tests, so a forgery switched on by any exercise's code meets one): (file name, source, node
-    id, exercise)."""
+    """``count`` canaries per exercise of ``group``: (path under ``tests/``, source, node id,
+    exercise). Each sits beside the public tests or, where the exercise has hidden tests, at
+    random among those, so neither its folder nor its place in the run gives it away (a forger
+    that spares the hidden folder still meets one)."""
     out: list[tuple[str, str, str, str]] = []
     for exercise in group:
         publics = plan.tests.get(exercise) or []
+        hidden = plan.hidden.get(exercise) or []
+        taken = {p.name for p in publics} | {f"hidden/{p.name}" for p in hidden}
         made = 0
         for _ in range(4 * count):
             if made >= count or not publics:
@@ -245,10 +248,12 @@ def _canaries(plan: "_Plan", group: list[str], rng: random.Random, count: int) -
                 continue
             source, name = built
             suffix = rng.choice(["edge", "extra", "more", "cases", "regression", "robust", "spec", "check"])
-            filename = f"test_{exercise}_{suffix}{rng.randint(2, 9)}.py"
-            if any(filename == c[0] for c in out) or any(p.name == filename for p in plan.hidden.get(exercise, [])):
+            folder = "hidden/" if hidden and rng.random() < 0.5 else ""
+            relative = f"{folder}test_{exercise}_{suffix}{rng.randint(2, 9)}.py"
+            if relative in taken:
                 continue
-            out.append((filename, source, f"tests/hidden/{filename}::{name}", exercise))
+            taken.add(relative)
+            out.append((relative, source, f"tests/{relative}::{name}", exercise))
             made += 1
     return out
 
@@ -502,7 +507,7 @@ class _Stage:
     nothing a learner's code wrote during one run can reach the next (e.g. a planted conftest).
 
     Layout: ``exercises/`` (the learner's files), ``tests/`` (course tests, course conftest,
-    ``hidden/`` with hidden tests and canaries; root-only), ``pytest.ini``. The light mode adds the
+    canaries, ``hidden/`` with hidden tests and canaries; root-only), ``pytest.ini``. The light mode adds the
     writable ``home/``, ``tmp/`` and ``work/``; in strong isolation those are private tmpfs mounts.
     """
 
@@ -552,25 +557,22 @@ class _Stage:
         for path in self.tests:
             shutil.copyfile(path, tests / path.name)
             paths.append(tests / path.name)
-        if self.hidden or self.canaries:
+        if self.hidden or any(name.startswith("hidden/") for name, _ in self.canaries):
             (tests / "hidden").mkdir()
             for path in self.hidden_helpers:
                 shutil.copyfile(path, tests / "hidden" / path.name)
-            planted = [(name, None, text) for name, text in self.canaries]
-            every = [(p.name, p, None) for p in self.hidden] + planted
-            every.sort(key=lambda e: e[0])  # canaries sit among the hidden tests, by name
-            for name, path, text in every:
-                target = tests / "hidden" / name
-                if path is not None:
-                    shutil.copyfile(path, target)
-                else:
-                    target.write_text(text or "", encoding="utf-8")
-                paths.append(target)
+            for path in self.hidden:
+                shutil.copyfile(path, tests / "hidden" / path.name)
+                paths.append(tests / "hidden" / path.name)
+        for name, text in self.canaries:  # each where _canaries put it: beside public or hidden tests
+            (tests / name).write_text(text, encoding="utf-8")
+            paths.append(tests / name)
         (self.root / "pytest.ini").write_text(INI, encoding="utf-8")
         return self._order(paths)
 
     def _order(self, paths: list[Path]) -> list[Path]:
-        """Each exercise's public tests, then its hidden tests and canaries (sorted by name)."""
+        """Each exercise's public tests, then its hidden tests, each folder sorted by name (a
+        canary sorts among the tests of its folder)."""
         def key(p: Path) -> tuple[str, int, str]:
             stem = p.stem[5:] if p.stem.startswith("test_") else p.stem
             owner = next((n for n in sorted(self.names, key=len, reverse=True)

@@ -160,6 +160,17 @@ def forged(event):
 plugin._emit = forged
 """
 
+# A forger who read the grader's source and spares the hidden folder, where canaries used to live.
+FORGE_PUBLIC = """
+plugin = sys.modules.get('course_utils.sandbox_plugin')
+original = plugin._emit
+def forged(event):
+    if event.get('event') == 'report' and '/hidden/' not in event.get('nodeid', ''):
+        event = dict(event, outcome='passed', message='')
+    original(event)
+plugin._emit = forged
+"""
+
 FORGE_FD = """
 import stat, gc
 ids = []
@@ -210,6 +221,8 @@ def hostile(tmp_path_factory):
     learner("disk2", observer(READER))
     learner("forger_emit", fresh_stub("ex07_rate_limit") + "\nimport sys\n" + FORGE_EMIT)
     learner("forger_fd", fresh_stub("ex07_rate_limit") + "\nimport os, sys, json\n" + FORGE_FD)
+    learner("forger_public", fresh_stub("ex07_rate_limit"),
+            ex02=fresh_stub("ex02_student_report") + "\nimport sys\n" + FORGE_PUBLIC)
     # Honest students whose ex02 breaks the test process at import: only ex02 may suffer.
     for name, code in {"sleeper": "import time\ntime.sleep(12)\n", "looper": "while True:\n    pass\n",
                        "exiter": "import os\nos._exit(0)\n", "sysexit": "raise SystemExit(3)\n"}.items():
@@ -343,7 +356,7 @@ def test_disk_is_capped_and_nothing_persists_between_learners(hostile):
     assert later == {"shm": False, "tmp": False}, "one learner's /dev/shm or /tmp reached another"
 
 
-@pytest.mark.parametrize("learner", ["forger_emit", "forger_fd"])
+@pytest.mark.parametrize("learner", ["forger_emit", "forger_fd", "forger_public"])
 def test_forged_results_are_flagged(hostile, learner):
     entry = hostile["json"][learner]
     assert entry["status"] == grade.REVIEW and entry["trusted"] is False, entry["status"]

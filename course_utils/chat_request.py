@@ -21,13 +21,14 @@ from .openai_params import (check_bool, check_enum, check_int_at_least, check_lo
 ROLES = ("system", "user", "assistant", "tool", "developer")
 
 #: What the server does with each Chat Completions parameter (the README's table).
-#: "honoured": changes the answer; "checked": validated, and has no effect on OpenAI's answer
-#: either (bookkeeping); "refused": a clear 400 unless it is absent or its neutral value.
+#: "honoured": changes the answer; "checked": validated, with no effect here (bookkeeping fields
+#: change no answer at OpenAI either; sampling settings have nothing to act on in a seeded text
+#: generator); "refused": a clear 400 unless it is absent or its neutral value.
 PARAMETERS: dict[str, str] = {
     "model": "honoured", "messages": "honoured", "stream": "honoured",
     "stream_options": "honoured", "max_tokens": "honoured", "max_completion_tokens": "honoured",
     "tools": "honoured", "tool_choice": "honoured", "parallel_tool_calls": "honoured",
-    "response_format": "honoured", "stop": "honoured", "seed": "checked",
+    "response_format": "honoured", "stop": "honoured", "seed": "honoured",
     "n": "refused", "temperature": "checked", "top_p": "checked", "presence_penalty": "checked",
     "frequency_penalty": "checked", "user": "checked", "metadata": "checked", "store": "checked",
     "service_tier": "checked", "prompt_cache_key": "checked", "safety_identifier": "checked",

@@ -29,7 +29,7 @@ Engine API (shared with the HTTP server, :mod:`course_utils.server`)::
 
     LLMEngine.plan(messages, *, system=None, model=None, max_tokens=None, tools=None,
                    tool_choice=None, parallel_tool_calls=None, response_format=None,
-                   stop=None) -> CallPlan
+                   stop=None, seed=None) -> CallPlan
 
 ``messages`` is a prompt string or OpenAI chat messages (system/developer/user/assistant with
 ``tool_calls``/tool with ``tool_call_id``; content a string or a list of text parts). A
@@ -432,11 +432,13 @@ class LLMEngine:
     def plan(self, prompt: Prompt, *, system: str | None = None, model: str | None = None,
              max_tokens: int | None = None, tools: Sequence[Any] | None = None,
              tool_choice: Any = None, parallel_tool_calls: bool | None = None,
-             response_format: Any = None, stop: Any = None) -> CallPlan:
+             response_format: Any = None, stop: Any = None, seed: int | None = None) -> CallPlan:
         """Decide one call. Raises :class:`RateLimitError` (taking nothing) if a bucket is short,
-        :class:`BadRequestError` if the request is wrong or can never fit the limits."""
+        :class:`BadRequestError` if the request is wrong or can never fit the limits. ``seed``
+        (OpenAI's request ``seed``) picks another, equally reproducible answer to the same
+        request; without it the answer depends on the engine's seed alone."""
         if (type(prompt) is str and system is None and tools is None and tool_choice is None
-                and response_format is None and stop is None and not self.script):
+                and response_format is None and stop is None and seed is None and not self.script):
             return self._plan_text(prompt, model, max_tokens)
         preset = self.preset(model)
         messages = normalize_messages(prompt, system)
@@ -453,6 +455,9 @@ class LLMEngine:
             choice = None
         fmt = read_response_format(response_format)
         stops = read_stop(stop)
+        if seed is not None and (type(seed) is not int or not -2**63 <= seed < 2**63):
+            raise BadRequestError(f"Invalid 'seed': expected an int64, got {seed!r}.", param="seed")
+        answer_seed = self.seed if seed is None else stable_int("request seed", self.seed, seed)
         prompt_tokens = prompt_token_count(messages)
         prompt_tokens += tool_tokens
         if fmt is not None and fmt[1] is not None:
@@ -482,10 +487,11 @@ class LLMEngine:
                 and (len(messages) == 1 or all(m["role"] != "tool" for m in messages))):
             # The plain path (every lesson before agents): text from the prompt, built lazily.
             source = "\n".join(m["content"] for m in messages if m["role"] != "assistant")
-            plan.answer = generate(source, seed=self.seed, model=preset.name,
+            plan.answer = generate(source, seed=answer_seed, model=preset.name,
                                    typical_tokens=preset.typical_tokens, max_tokens=cap)
             return plan
-        self._decide(plan, messages, specs, choice, parallel_tool_calls, fmt, stops, cap, turn, preset)
+        self._decide(plan, messages, specs, choice, parallel_tool_calls, fmt, stops, cap, turn, preset,
+                     answer_seed)
         if turn is not None and turn.latency is not None:
             n = plan.completion_tokens
             plan.ttft = turn.latency if n <= 1 else turn.latency / 2
@@ -538,7 +544,7 @@ class LLMEngine:
 
     def _decide(self, plan: CallPlan, messages: list[dict[str, Any]], specs: list[Any],
                 choice: Choice | None, parallel: bool | None, fmt: tuple[str, Any] | None,
-                stops: tuple[str, ...], cap: int, turn: Turn, preset: ModelPreset) -> None:
+                stops: tuple[str, ...], cap: int, turn: Turn, preset: ModelPreset, seed: int) -> None:
         calls: tuple[tuple[str, str], ...] = ()
         text: str | None = None
         results: tuple[tuple[str, str], ...] = ()
@@ -552,7 +558,7 @@ class LLMEngine:
         elif isinstance(turn, Reply):
             text = turn.text
         elif choice is not None and choice.mode != "none" and specs:
-            decision = decide(messages, specs, choice, parallel=parallel is not False, seed=self.seed)
+            decision = decide(messages, specs, choice, parallel=parallel is not False, seed=seed)
             calls = tuple((name, dumps(args)) for name, args in decision.calls)
             results, hints = decision.results, decision.hints
         else:
@@ -573,16 +579,16 @@ class LLMEngine:
             if results:
                 hints = hints.merged(hints_for(" ".join(t for _, t in results)))
             if fmt[0] == "json_schema":
-                value = instance(fmt[1], hints, seed=self.seed)
+                value = instance(fmt[1], hints, seed=seed)
             else:
                 if text is None:
-                    text = self._prose(messages, cap, preset).text
+                    text = self._prose(messages, cap, preset, seed).text
                 value = {"answer": text}
             text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
             plan.json_output = True
         answer: Answer | FixedAnswer | _LazyAnswer
         if text is None:
-            answer = self._prose(messages, cap, preset)
+            answer = self._prose(messages, cap, preset, seed)
         else:
             # JSON is tokenized like tool arguments: a word or a run of punctuation per token.
             answer = FixedAnswer.of(text, cap, _FRAGMENT.findall if plan.json_output else None)
@@ -590,9 +596,9 @@ class LLMEngine:
             answer = cut_at_stop(answer, stops)
         plan.answer = answer
 
-    def _prose(self, messages: list[dict[str, Any]], cap: int, preset: ModelPreset) -> Answer:
+    def _prose(self, messages: list[dict[str, Any]], cap: int, preset: ModelPreset, seed: int) -> Answer:
         source = "\n".join(m["content"] for m in messages if m["role"] not in ("assistant", "tool"))
-        return generate(source, seed=self.seed, model=preset.name,
+        return generate(source, seed=seed, model=preset.name,
                         typical_tokens=preset.typical_tokens, max_tokens=cap)
 
     def _plan_calls(self, plan: CallPlan, calls: tuple[tuple[str, str], ...], cap: int) -> None:
@@ -725,7 +731,7 @@ def _options(system: str | None, model: str | None, max_tokens: int | None,
     return options
 
 
-_PLAN_OPTIONS = frozenset({"tools", "tool_choice", "parallel_tool_calls", "response_format", "stop"})
+_PLAN_OPTIONS = frozenset({"tools", "tool_choice", "parallel_tool_calls", "response_format", "stop", "seed"})
 
 
 class SimulatedLLM(_ClientBase):

@@ -149,12 +149,14 @@ class ServerState:
                   else messages)
         try:
             if (request.tools is None and request.tool_choice is None and request.stop is None
-                    and request.response_format is None and request.parallel_tool_calls is None):
+                    and request.response_format is None and request.parallel_tool_calls is None
+                    and request.seed is None):
                 return self.engine.plan(prompt, model=request.model, max_tokens=request.max_tokens)
             return self.engine.plan(prompt, model=request.model, max_tokens=request.max_tokens,
                                     tools=request.tools, tool_choice=request.tool_choice,
                                     parallel_tool_calls=request.parallel_tool_calls,
-                                    response_format=request.response_format, stop=request.stop)
+                                    response_format=request.response_format, stop=request.stop,
+                                    seed=request.seed)
         finally:
             self.engine.rate_limits = self._engine_limits
 

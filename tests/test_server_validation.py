@@ -336,3 +336,39 @@ def _readme_table_names(title: str) -> set[str]:
 def test_readme_lists_every_parameter_decision():
     assert _readme_table_names("Chat Completions parameters") == set(CHAT_PARAMETERS)
     assert _readme_table_names("Responses parameters") == set(RESPONSES_PARAMETERS)
+
+
+async def test_the_request_seed_is_honoured():
+    """OpenAI's ``seed``: the same seed gives the same answer, another seed another answer (the
+    wording, a tool call's arguments, JSON values); no seed keeps the server's own answer."""
+    weather = [{"type": "function", "function": {"name": "get_weather", "parameters": {
+        "type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+        "required": ["city", "days"]}}}]
+    ask = [{"role": "user", "content": "Write two sentences about event loops."}]
+
+    async def answers(**extra) -> list[str]:
+        async with sim_client() as (sdk, _):
+            out = []
+            for seed in (None, 1, 1, 2, 3):
+                kwargs = {} if seed is None else {"seed": seed}
+                reply = await sdk.chat.completions.create(model="sim-fast", messages=ask, **extra, **kwargs)
+                message = reply.choices[0].message
+                out.append(message.content or message.tool_calls[0].function.arguments)
+            return out
+
+    for extra in ({}, {"response_format": _schema(to_strict_json_schema(Math))},
+                  {"tools": weather, "tool_choice": "required"}):
+        unseeded, one, one_again, two, three = await answers(**extra)
+        assert one == one_again, f"the same seed gave two answers ({extra})"
+        assert len({unseeded, one, two, three}) >= 2, f"the seed changes nothing ({extra})"
+
+
+def test_the_request_seed_is_honoured_in_process_too():
+    from course_utils.llm import SimulatedLLMSync
+
+    llm = SimulatedLLMSync("sim-instant", seed=7)
+    prompt = "Write two sentences about event loops."
+    same = {llm.complete(prompt, seed=5).text for _ in range(2)}
+    assert len(same) == 1
+    assert llm.complete(prompt, seed=6).text not in same
+    assert llm.complete(prompt).text == SimulatedLLMSync("sim-instant", seed=7).complete(prompt).text

@@ -1,4 +1,4 @@
-"""A slider, a button and a plot that redraws: try a concurrency yourself (introduced in lesson 06).
+"""A slider, a button and a plot that redraws: try a concurrency yourself (introduced in lesson 08).
 
 ``await concurrency_playground(measure, draw)`` shows a slider ("in flight") and a button. Each
 press runs ``await measure(slider.value)`` in a task on the notebook's event loop, stores the
@@ -24,7 +24,7 @@ __all__ = ["Playground", "concurrency_playground"]
 
 @dataclass
 class Playground:
-    """The widgets and every result so far (``runs[value]``). Introduced in lesson 06."""
+    """The widgets and every result so far (``runs[value]``). Introduced in lesson 08."""
 
     measure: Callable[[int], Awaitable[dict[str, Any]]]
     draw: Callable[[dict[int, dict[str, Any]]], Any]
@@ -73,7 +73,7 @@ async def concurrency_playground(measure: Callable[[int], Awaitable[dict[str, An
                                  draw: Callable[[dict[int, dict[str, Any]]], Any], *,
                                  requests: int = 20, value: int = 4, low: int = 1,
                                  high: int = 32) -> Playground:
-    """Show the playground, press its button once and wait for that run. Introduced in lesson 06.
+    """Show the playground, press its button once and wait for that run. Introduced in lesson 08.
 
     ``measure(concurrency)`` returns a dict of figures (e.g. ``{"throughput": 9.5, "429s": 3}``);
     ``draw(runs)`` turns ``{concurrency: figures}`` into a matplotlib Figure.

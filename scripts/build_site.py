@@ -155,6 +155,29 @@ def static_widgets(nb) -> int:
     return replaced
 
 
+#: A lesson's link to an exercise file, as JupyterLab opens it: ``](../exercises/exNN_x.py)``.
+EXERCISE_LINK = re.compile(r"\]\(\.\./exercises/(ex\d\d_\w+)\.py\)")
+
+
+def link_exercise_pages(nb, exs: list[Exercise]) -> int:
+    """Point each lesson link to an exercise *file* at that exercise's page on the site (a link
+    to a ``.py`` file Sphinx does not render would be a dead anchor); return how many."""
+    known = {e.stem for e in exs}
+    count = 0
+
+    def page(match: re.Match) -> str:
+        nonlocal count
+        if match.group(1) not in known:
+            return match.group(0)
+        count += 1
+        return f"](../exercises/{match.group(1)}.rst)"
+
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = EXERCISE_LINK.sub(page, cell.source)
+    return count
+
+
 def lesson_exercises_cell(nb, number: str, exs: list[Exercise]):
     import nbformat
 
@@ -255,6 +278,7 @@ def stage(src: Path, executed: dict[str, tuple[str, float]], exs: list[Exercise]
     for name in names:
         nb = nbformat.reads(executed[name][0], as_version=4)
         widgets += static_widgets(nb)
+        link_exercise_pages(nb, exs)
         extra = lesson_exercises_cell(nb, name[:2], exs)
         if extra is not None:
             nb.cells.append(extra)

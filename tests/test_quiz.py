@@ -39,3 +39,24 @@ def test_grade_and_unknown_lesson():
     assert not sa.check("because")[0]
     with pytest.raises(ValueError, match="no quiz"):
         quiz(99)
+
+
+def test_the_static_quiz_shows_every_question_and_no_answer():
+    """What the course website shows instead of the widgets (``python3 run.py site``)."""
+    import html
+    import re
+
+    from course_utils.quizzes import MultipleChoice, quiz
+
+    for lesson in range(1, 25):
+        q = quiz(lesson)
+        page = q.html()
+        text = html.unescape(re.sub(r"<[^>]+>", "", page))
+        for question in q.questions:
+            assert question.question.replace("`", "") in text
+            if isinstance(question, MultipleChoice):
+                assert all(option.replace("`", "") in text for option in question.options)
+                assert question.explanation not in text
+                assert not any(f in text for f in question.wrong_feedback.values())
+            else:
+                assert question.model_answer not in text

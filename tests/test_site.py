@@ -197,6 +197,55 @@ def test_exercises_appear_as_instructions_with_how_to_run_them(site):
         assert f'check("{path.stem}")' in text and f'hint("{path.stem}")' in text
 
 
+class _Links(HTMLParser):
+    """Every ``<a href>`` of a page and every ``id`` it defines."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(a["id"])
+        if tag == "a" and a.get("href") is not None:
+            self.hrefs.append(a["href"])
+
+
+def _links(page: Path) -> _Links:
+    parser = _Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_every_link_on_the_site_leads_somewhere(site):
+    """No dead link: a page or file that exists, and an anchor its page defines (a lesson's link
+    to an exercise file once became the dead anchor ``#../exercises/ex02_x.py``)."""
+    dead = []
+    for page in sorted(site["out"].rglob("*.html")):
+        links = _links(page)
+        for href in links.hrefs:
+            if _external(href) or href.startswith(("mailto:", "javascript:")):
+                continue
+            target, _, anchor = href.partition("#")
+            path = (page.parent / target).resolve() if target else page
+            if not path.exists():
+                dead.append(f"{page.relative_to(site['out'])}: {href} (no such page)")
+            elif anchor and path.suffix == ".html" and anchor not in _links(path).ids:
+                dead.append(f"{page.relative_to(site['out'])}: {href} (no such anchor)")
+    assert not dead, f"{len(dead)} dead links, e.g.:\n" + "\n".join(dead[:15])
+
+
+def test_lessons_link_their_exercises_to_the_exercise_pages(site):
+    for notebook in LESSONS:
+        named = set(re.findall(r"\.\./exercises/(ex\d\d_\w+)\.py", "\n".join(
+            c.source for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "markdown")))
+        hrefs = _links(site["out"] / "lessons" / f"{notebook.stem}.html").hrefs
+        for stem in named:
+            assert f"../exercises/{stem}.html" in hrefs, f"{notebook.stem} does not link to {stem}'s page"
+
+
 def _solution_lines(path: Path) -> list[str]:
     body = re.findall(r"# BEGIN SOLUTION\n(.*?)# END SOLUTION", path.read_text(encoding="utf-8"),
                       re.S)
@@ -233,6 +282,37 @@ def test_widget_views_become_a_note(site):
     assert build_site.static_widgets(nb) == 1
     assert "widgets" not in nb.metadata
     assert sitebuild.PLAY_NOTE in nb.cells[0].outputs[0]["data"]["text/html"]
+
+
+def test_quizzes_show_their_questions_but_no_answers(site):
+    from course_utils.quizzes import MultipleChoice, quiz
+
+    for notebook in LESSONS:
+        if "quiz(" not in "".join(c.source for c in nbformat.read(notebook, as_version=4).cells):
+            continue
+        page = site["out"] / "lessons" / f"{notebook.stem}.html"
+        block = re.search(r'<ol class="course-quiz">.*?course-static-widget.*?</p>',
+                          page.read_text(encoding="utf-8"), re.S)  # the questions and their note
+        assert block, f"{page.name} shows no quiz"
+        text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", block.group(0))))
+        for q in quiz(notebook.stem[:2]).questions:
+            shown = re.sub(r"\s+", " ", q.question.replace("`", ""))[:50]
+            assert shown in text, f"{page.name} lacks the quiz question {shown!r}"
+            answer = q.explanation if isinstance(q, MultipleChoice) else q.model_answer
+            assert re.sub(r"\s+", " ", answer)[:60] not in text, f"{page.name} gives a quiz answer away"
+        assert sitebuild.PLAY_NOTE in text, f"{page.name}: the quiz has no 'run it in JupyterLab' note"
+
+
+def test_the_playground_is_a_picture_with_a_note(site):
+    pages = [p for p in sorted((site["out"] / "lessons").glob("*.html"))
+             if "concurrency playground is interactive" in p.read_text(encoding="utf-8")]
+    assert len(pages) == 1, f"the playground should appear on one lesson page, not {len(pages)}"
+    page = pages[0]
+    text = page.read_text(encoding="utf-8")
+    assert sitebuild.PLAY_NOTE in text
+    note = text.index("concurrency playground is interactive")
+    assert any(text.rfind(f'src="{src}"', 0, note) > 0 for src in _assets(page).images), \
+        "the playground's note comes with no picture before it"
 
 
 def test_the_site_flag_is_set_only_by_the_builder(monkeypatch):

@@ -74,9 +74,28 @@ class Quiz:
     def __repr__(self) -> str:
         return self.text()
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
+    def html(self) -> str:
+        """The questions and options as static HTML (no answers): the quiz on the course website."""
+        import html as _html
 
+        def escape(text: str) -> str:  # `code` in a question is shown as code, as in the lessons
+            return re.sub(r"`([^`]+)`", r"<code>\1</code>", _html.escape(text))
+
+        items = []
+        for q in self.questions:
+            options = ("<ol type=\"a\">" + "".join(f"<li>{escape(o)}</li>" for o in q.options) + "</ol>"
+                       if isinstance(q, MultipleChoice) else "<p><em>(short answer)</em></p>")
+            items.append(f"<li><p><b>{escape(q.question)}</b></p>{options}</li>")
+        return f'<ol class="course-quiz">{"".join(items)}</ol>'
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import HTML, display
+
+        from ..sitebuild import building_site, snapshot_note
+
+        if building_site():  # a static page has no kernel to check an answer: the questions only
+            display(HTML(self.html() + snapshot_note("The quiz checks your answers")))
+            return
         try:
             import ipywidgets as widgets
         except ImportError:  # pragma: no cover - ipywidgets is in requirements.txt

@@ -49,9 +49,9 @@ SITE_TIME_SCALE = "0.05"
 CELL_TIMEOUT = 300  # seconds per cell, as nbval's --nbval-cell-timeout in run.py
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 TITLE = "Async Python for AI Agents"
-#: What a widget view without a picture of its own becomes on the page (quizzes, progress bars).
-WIDGET_WHAT = ("An interactive widget (a quiz, a progress bar or a playground) is here in "
-               "JupyterLab")
+#: What a widget view with no static form of its own becomes on the page. (Quizzes and the
+#: playground draw their own static form on the site; a progress bar shows its last state.)
+WIDGET_WHAT = "An interactive widget is here in JupyterLab"
 
 if str(ROOT) not in sys.path:  # run as a script: make course_utils importable from the checkout
     sys.path.insert(0, str(ROOT))
@@ -133,12 +133,34 @@ def unexpected_errors(name: str, nb) -> list[str]:
 
 # -- 3. stage ----------------------------------------------------------------------------------
 
+def progress_bar(model_id: str, state: dict) -> str | None:
+    """A progress bar's last state (tqdm's HBox of label, bar and counts) as static HTML, or None
+    if the view is something else. It is not interactive, so it needs no note."""
+    def model(ref: str) -> dict:
+        return state.get(ref.removeprefix("IPY_MODEL_"), {})
+
+    box = model(model_id)
+    children = [model(c) for c in box.get("state", {}).get("children", [])]
+    if box.get("model_name") != "HBoxModel" or len(children) != 3:
+        return None
+    label, bar, counts = children
+    if bar.get("model_name") not in ("FloatProgressModel", "IntProgressModel") or any(
+            c.get("model_name") != "HTMLModel" for c in (label, counts)):
+        return None
+    value, top = bar["state"].get("value", 0), bar["state"].get("max", 100)
+    # tqdm writes its label and counts as HTML already (escaped); they are kept as written.
+    return (f'<div class="course-progress">{label["state"].get("value", "")} '
+            f'<progress value="{value}" max="{top}"></progress> {counts["state"].get("value", "")}</div>')
+
+
 def static_widgets(nb) -> int:
-    """Replace every widget view by its note; return how many. Widget state is dropped too."""
+    """Replace every widget view by a static stand-in (a progress bar's last state, else the note);
+    return how many. Widget state is dropped too."""
     import nbformat
 
     replaced = 0
-    nb.metadata.pop("widgets", None)
+    widgets = nb.metadata.pop("widgets", None) or {}
+    state = widgets.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -147,9 +169,12 @@ def static_widgets(nb) -> int:
             data = out.get("data", {})
             if WIDGET_MIME in data:
                 replaced += 1
+                bar = progress_bar(data[WIDGET_MIME].get("model_id", ""), state)
+                stand_in = ({"text/html": bar, "text/plain": re.sub(r"<[^>]+>", "", bar)} if bar else
+                            {"text/html": snapshot_note(WIDGET_WHAT),
+                             "text/plain": f"({WIDGET_WHAT}: {PLAY_NOTE})"})
                 out = nbformat.from_dict({"output_type": "display_data", "metadata": {},
-                       "data": {"text/html": snapshot_note(WIDGET_WHAT),
-                                "text/plain": f"({WIDGET_WHAT}: {PLAY_NOTE})"}})
+                                          "data": stand_in})
             outputs.append(out)
         cell.outputs = outputs
     return replaced

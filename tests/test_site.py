@@ -315,6 +315,17 @@ def test_the_playground_is_a_picture_with_a_note(site):
         "the playground's note comes with no picture before it"
 
 
+def test_progress_bars_show_their_last_state(site):
+    page = next((site["out"] / "lessons").glob("02_*.html")).read_text(encoding="utf-8")
+    bars = re.findall(r'<div class="course-progress">(.*?)</div>', page, re.S)
+    assert len(bars) == 2, f"lesson 02 has two progress bars, the page shows {len(bars)}"
+    for bar in bars:
+        value, top = re.search(r'<progress value="([\d.]+)" max="([\d.]+)">', bar).groups()
+        assert float(value) == float(top) > 0, "a finished bar is full"
+        counts = html.unescape(re.sub(r"<[^>]+>", "", bar))
+        assert re.search(r"(\d+)/\1", counts), f"the counts are shown: {counts!r}"
+
+
 def test_the_site_flag_is_set_only_by_the_builder(monkeypatch):
     monkeypatch.delenv(sitebuild.SITE_BUILD_ENV, raising=False)
     assert not sitebuild.building_site()

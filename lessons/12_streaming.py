@@ -79,7 +79,7 @@ with LiveText(f"{llm.model} is typing...") as view:
     view.note(f"first token after {stream.ttft:.2f} s, {stream.completion.completion_tokens} tokens "
               f"in {stream.completion.latency:.2f} s")
 
-assert view.text == stream.text == stream.completion.text
+assert view.text == stream.text == stream.completion.text, "the view shows the whole answer"
 
 # %% [markdown]
 # ## Time to first token vs total time

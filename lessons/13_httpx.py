@@ -80,7 +80,7 @@ with httpx.Client() as client:
 for name, r in (("requests", r1), ("httpx", r2)):
     r.raise_for_status()
     print(f"{name:8} {r.status_code} {r.json()['choices'][0]['message']['content']!r}")
-assert r1.json()["choices"] == r2.json()["choices"]
+assert r1.json()["choices"] == r2.json()["choices"], "the same answer either way"
 
 # %% [markdown]
 # Three differences matter for agents:
@@ -371,7 +371,7 @@ stream = await ai.chat.completions.create(
 tokens = [chunk.choices[0].delta.content async for chunk in stream
           if chunk.choices and chunk.choices[0].delta.content]
 print(f"streamed {len(tokens)} chunks: {''.join(tokens)[:70]!r}...")
-assert reply.choices[0].message.content and tokens
+assert reply.choices[0].message.content and tokens, "an answer, whole and streamed"
 
 # %% [markdown]
 # The SDK retries what is worth retrying (408, 409, 429, 5xx, timeouts, dropped connections):

@@ -328,7 +328,7 @@ variants = {"serial": serial, f"{jobs} threads": threads, f"{workers} processes"
 best = {}
 for _ in range(2):
     run = await compare_many(variants)
-    assert all(list(result) == run.results["serial"] for result in run.results.values())
+    assert all(list(r) == run.results["serial"] for r in run.results.values()), "same results"
     best = {k: min(best.get(k, float("inf")), run[k]) for k in variants}
 process_pool.shutdown()
 

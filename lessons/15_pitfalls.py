@@ -246,7 +246,7 @@ async def tidy_call():
 
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    assert await tidy_call() == 200
+    assert await tidy_call() == 200, "the tidy version works"
     gc.collect()
 leaks = [w for w in caught if issubclass(w.category, (ResourceWarning, RuntimeWarning))]
 print(f"{len(leaks)} leak warnings")

@@ -286,10 +286,10 @@ output, first_try = pytest_run("test_agent_first_try.py")
 print(output)
 
 # %%
-assert first_try["test_answer"][0] == "failed"               # loud: compared a coroutine object
-assert first_try["test_survives_a_server_error"][0] == "passed"   # silent: tested nothing
-assert "was never awaited" in output                         # ...but pytest did warn
-assert first_try["test_backoff_timing"][1] >= 0.75           # it really slept
+assert first_try["test_answer"][0] == "failed", "loud: compared a coroutine object"
+assert first_try["test_survives_a_server_error"][0] == "passed", "silent: tested nothing"
+assert "was never awaited" in output, "...but pytest did warn"
+assert first_try["test_backoff_timing"][1] >= 0.75, "it really slept"
 for name, (outcome, seconds) in first_try.items():
     print(f"{name:32} {outcome:7} {seconds:5.2f} real s")
 
@@ -316,8 +316,8 @@ with (workdir / "pytest.ini").open("a") as ini:
 
 output, strict = pytest_run("test_agent_first_try.py", "-k", "not timing")  # skip the slow one
 print(output[output.index("short test summary"):])
-assert strict["test_answer"][0] == "failed"
-assert strict["test_survives_a_server_error"][0] == "failed"      # no longer silent
+assert strict["test_answer"][0] == "failed", "still loud"
+assert strict["test_survives_a_server_error"][0] == "failed", "no longer silent"
 
 # %% [markdown]
 # ## Virtual time with looptime
@@ -429,7 +429,7 @@ async def test_http_endpoint(client):
 # %%
 output, fixed = pytest_run("test_agent.py")
 print(output)
-assert len(fixed) == 6 and all(outcome == "passed" for outcome, _ in fixed.values())
+assert len(fixed) == 6 and all(outcome == "passed" for outcome, _ in fixed.values()), "all six pass"
 
 # %% [markdown]
 # Six green tests, and each one means something. How long did the minute of backoff take?
@@ -441,8 +441,8 @@ shrunk = first_try["test_backoff_timing"][1]                 # the shrunk-delay 
 print(f"looptime: {virtual} virtual s of backoff in {real * 1000:.0f} real ms "
       f"({virtual / max(real, 1e-3):,.0f}x faster than real time)")
 print(f"real clock: delays shrunk 80x, still {shrunk:.2f} real s, and flaky")
-assert real < virtual / 100                                  # at least 100x faster
-assert real < shrunk                                         # and faster than the shrunk version
+assert real < virtual / 100, "at least 100x faster"
+assert real < shrunk, "and faster than the shrunk version"
 
 # %% [markdown]
 # Both tricks keep the **production delays** in the test (4, 8, 16, 32 s; a 30-second

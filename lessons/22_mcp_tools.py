@@ -64,7 +64,8 @@ async with stdio_client(SERVER, errlog=SERVER_LOG) as (read, write):
 
 for tool in listed.tools:
     print(f"{tool.name:15} {tool.description:42} {json.dumps(tool.input_schema['properties'])}")
-assert {t.name for t in listed.tools} == {"get_weather", "get_grades", "get_attendance", "search_web"}
+assert {t.name for t in listed.tools} == {"get_weather", "get_grades", "get_attendance", "search_web"}, \
+    "the server lists its four tools"
 
 # %% [markdown]
 # Two nested context managers: `stdio_client` owns the subprocess and its pipes, `ClientSession`

@@ -143,7 +143,8 @@ for ticket in TICKETS:
 await summarizer.wait_for_connections()
 elapsed = loop.time() - start
 print(f"{len(writer.answers)} replies in {elapsed:.2f} s; summarizer ahead of the analyst by at most {max(lead)}")
-assert len(summarizer.answers) == len(analyst.answers) == len(writer.answers) == len(TICKETS)
+assert len(summarizer.answers) == len(analyst.answers) == len(writer.answers) == len(TICKETS), \
+    "every ticket passed every agent"
 assert max(lead) <= 3, "the bounded queue kept the summarizer at most queue_size + 2 answers ahead"
 await summarizer.close()
 

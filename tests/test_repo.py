@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -175,6 +177,24 @@ def test_ci_installs_bubblewrap_for_the_graders_strong_sandbox() -> None:
 
 
 @pytest.mark.parametrize("path", _LESSONS, ids=lambda p: p.stem)
+def test_every_check_in_a_lesson_says_what_it_checks(path: Path) -> None:
+    """A lesson's assert is a claim the learner reads: when it fails, its message says which."""
+    import ast
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    ipython = TransformerManager()  # magics and !shell lines as IPython runs them: a %%writefile
+    for cell in _cells(path):       # body (a test file, where pytest explains) becomes a string
+        if cell["cell_type"] != "code":
+            continue
+        tree = compile(ipython.transform_cell(_source(cell)), path.name, "exec",
+                       ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assert):
+                assert node.msg is not None, f"{path.name}: `{ast.unparse(node)[:70]}` has no message"
+
+
+@pytest.mark.parametrize("path", _LESSONS, ids=lambda p: p.stem)
 def test_a_check_skipped_on_a_real_endpoint_says_so(path: Path) -> None:
     """``if simulated():`` guards checks that hold only for the simulator; on a real endpoint the
     cell must print that they were skipped (an ``else:``), never pass over them in silence."""
@@ -225,3 +245,38 @@ def test_run_py_lab_serves_the_course_copy_and_opens_lesson_01(tmp_path: Path) -
     assert (ROOT / run.FIRST_LESSON).exists()
     overrides = json.loads((ROOT / "jupyter-config" / "labconfig" / "default_setting_overrides.json").read_text())
     assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+
+
+def test_an_install_step_prints_one_line_and_logs_the_rest(tmp_path: Path, capsys) -> None:
+    """The first run's quiet summary (issue 9): pip's output goes to the log, one line per step."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("course_run", ROOT / "run.py")
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    log = tmp_path / "install.log"
+    noisy = [sys.executable, "-c", "import sys\nfor i in range(300): print('Collecting thing', i)\n"
+                                   "print('DEPRECATION: a box', file=sys.stderr)"]
+    run._step("the course's packages", noisy, log)
+    shown = capsys.readouterr()
+    assert shown.out.count("\n") == 1 and "the course's packages ... done" in shown.out, shown.out
+    assert shown.err == ""
+    assert "Collecting thing 299" in log.read_text() and "DEPRECATION: a box" in log.read_text()
+
+
+def test_installing_the_course_package_warns_about_nothing(tmp_path: Path) -> None:
+    """No warning caused by the project's own files (a `license = { text = ... }` table once
+    printed setuptools' deprecation boxes on every first run)."""
+    copy = tmp_path / "course"
+    copy.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        (copy / name).write_bytes((ROOT / name).read_bytes())
+    (copy / "course_utils").mkdir()
+    (copy / "course_utils" / "__init__.py").write_text("")
+    result = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--dry-run", "-v",
+                             "-e", str(copy)], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    warnings = [line for line in (result.stdout + result.stderr).splitlines()
+                if re.search(r"warn|deprecat", line, re.I)]
+    assert not warnings, "installing the course package warns:\n" + "\n".join(warnings[:10])

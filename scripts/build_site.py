@@ -18,11 +18,13 @@ Steps, each a function below:
    links and the built-in, offline search.
 
 The output is plain HTML under ``--out``; open ``index.html`` in any browser, no server needed.
-Build dates, random ids and timings of the build are kept out of the pages: rendering the same
-executed lessons twice gives byte-identical files. Two full builds have the same page list and
-byte-identical home, exercise, search-page and static files; a lesson page differs only where
-the lesson's own run prints or draws something measured (course seconds, figures drawn from
-them, a temporary directory's name, a free port number).
+Build dates, random ids and timings of the build are kept out of the pages, so rendering the
+same executed lessons twice gives byte-identical files. Executed lessons are kept in
+``build/site-executed`` with a key of what they depend on (the notebook, ``course_utils``, the
+pins, the time scale): a lesson is executed again only when its key changes, so two builds of
+the same course give the same pages, byte for byte. ``--fresh`` executes every lesson again;
+then a lesson page differs only where the lesson's run prints or draws something measured
+(course seconds, figures drawn from them, a temporary directory's name, a free port number).
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ NOTEBOOKS = ROOT / "notebooks"
 EXERCISES = ROOT / "exercises"
 README = ROOT / "README.md"
 DEFAULT_OUT = ROOT / "build" / "site"
+#: Executed lessons, each kept with the key of what produced it (see execution_key).
+DEFAULT_CACHE = ROOT / "build" / "site-executed"
 #: The lessons run fast, as under the tests; the printed figures are course seconds regardless.
 SITE_TIME_SCALE = "0.05"
 CELL_TIMEOUT = 300  # seconds per cell, as nbval's --nbval-cell-timeout in run.py
@@ -105,6 +109,42 @@ def execute(path: Path) -> tuple[str, str, float]:
     NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=True,
                    record_timing=False, resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     return path.name, nbformat.writes(nb), time.perf_counter() - started
+
+
+def execution_key(path: Path) -> str:
+    """What a lesson's outputs depend on: the notebook, the course package (course_utils, its
+    quizzes and data), the pinned requirements and the time scale. Same key, same lesson run."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{SITE_TIME_SCALE}\n{path.name}\n".encode())
+    digest.update(path.read_bytes())
+    for dep in sorted((ROOT / "course_utils").rglob("*")) + [ROOT / "constraints.txt"]:
+        if dep.is_file() and "__pycache__" not in dep.parts:
+            digest.update(str(dep.relative_to(ROOT)).encode() + b"\0" + dep.read_bytes())
+    return digest.hexdigest()
+
+
+def execute_cached(paths: list[Path], jobs: int, cache: Path | None) -> tuple[dict[str, tuple[str, float]], int]:
+    """Every lesson executed, reusing ``cache/NAME.ipynb`` where its key still matches (so a
+    second build of an unchanged course executes nothing and gives the same pages); returns the
+    executed notebooks and how many were executed now."""
+    executed: dict[str, tuple[str, float]] = {}
+    stale = []
+    for path in paths:
+        cached, key = (cache / path.name, cache / (path.name + ".key")) if cache else (None, None)
+        if cached and cached.exists() and key.exists() and key.read_text() == execution_key(path):
+            executed[path.name] = (cached.read_text(encoding="utf-8"), 0.0)
+        else:
+            stale.append(path)
+    if stale:
+        fresh = execute_all(stale, jobs)
+        executed.update(fresh)
+        if cache is not None:
+            cache.mkdir(parents=True, exist_ok=True)
+            for path in stale:
+                (cache / path.name).write_text(fresh[path.name][0], encoding="utf-8")
+                (cache / (path.name + ".key")).write_text(execution_key(path))
+    return executed, len(stale)
 
 
 def execute_all(paths: list[Path], jobs: int) -> dict[str, tuple[str, float]]:
@@ -342,22 +382,16 @@ def size_of(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def build(out: Path = DEFAULT_OUT, jobs: int = 1, executed_dir: Path | None = None) -> dict:
-    """Build the site into ``out``; return figures of the build (also written as build.json)."""
+def build(out: Path = DEFAULT_OUT, jobs: int = 1, cache: Path | None = DEFAULT_CACHE) -> dict:
+    """Build the site into ``out``; return figures of the build (also written as build.json).
+    ``cache``: where executed lessons are kept and reused while their key matches (None: execute
+    every lesson, keep nothing)."""
     started = time.perf_counter()
     paths = lessons()
     if not paths:
         raise SystemExit(f"no lessons found in {NOTEBOOKS}")
     exs = exercises()
-    if executed_dir is not None and executed_dir.is_dir():  # reuse a previous execution
-        executed = {p.name: ((executed_dir / p.name).read_text(encoding="utf-8"), 0.0)
-                    for p in paths}
-    else:
-        executed = execute_all(paths, jobs)
-        if executed_dir is not None:
-            executed_dir.mkdir(parents=True, exist_ok=True)
-            for name, (text, _) in executed.items():
-                (executed_dir / name).write_text(text, encoding="utf-8")
+    executed, ran = execute_cached(paths, jobs, cache)
     executed_s = time.perf_counter() - started
     import nbformat
 
@@ -367,7 +401,7 @@ def build(out: Path = DEFAULT_OUT, jobs: int = 1, executed_dir: Path | None = No
     widgets = stage(src, executed, exs)
     render(src, out)
     figures = {"errors": errors, "lessons": len(paths), "exercises": len(exs), "static_widgets": widgets,
-               "execute_seconds": round(executed_s, 1),
+               "executed_now": ran, "execute_seconds": round(executed_s, 1),
                "build_seconds": round(time.perf_counter() - started, 1),
                "size_bytes": size_of(out)}
     # Beside the site, not in it: the figures differ from build to build.
@@ -382,11 +416,18 @@ def main(argv: list[str] | None = None) -> int:
     # ratios, and two kernels at once on a 2-core machine once broke a margin in lesson 06.
     parser.add_argument("--jobs", type=int, default=1,
                         help="lessons executed at once (default 1; 2 is faster, less steady)")
-    parser.add_argument("--reuse-executed", type=Path, default=None, metavar="DIR",
-                        help="keep the executed notebooks in DIR and reuse them if present "
-                             "(renders again without executing; for development)")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, metavar="DIR",
+                        help="keep executed lessons in DIR and reuse each while the lesson, "
+                             "course_utils and the pins are unchanged (default build/site-executed)")
+    parser.add_argument("--fresh", action="store_true",
+                        help="execute every lesson again (the cache is refreshed)")
     args = parser.parse_args(argv)
-    figures = build(args.out.resolve(), args.jobs, args.reuse_executed)
+    cache = args.cache.resolve()
+    if args.fresh:
+        shutil.rmtree(cache, ignore_errors=True)
+    figures = build(args.out.resolve(), args.jobs, cache)
+    print(f"[site] executed {figures['executed_now']} of {figures['lessons']} lessons now "
+          f"(the others were unchanged: reused from {cache})")
     print(f"[site] {figures['lessons']} lessons, {figures['exercises']} exercises, "
           f"{figures['size_bytes'] / 1e6:.1f} MB in {figures['build_seconds']:.0f} s")
     print(f"[site] open {args.out / 'index.html'} in a browser (works offline, no server)")

@@ -86,9 +86,9 @@ async def sync_stream(engine: LLMEngine, messages, options) -> None:
         list(SimulatedLLMSync(engine=engine).events(messages, **options))
 
 
-async def asgi_call(app, body: dict[str, Any], disconnect_after: int | None = None
-                    ) -> tuple[int, list[bytes], bool]:
-    """POST to the app's chat endpoint; (status, body parts, finished normally)."""
+async def asgi_call(app, body: dict[str, Any], disconnect_after: int | None = None,
+                    path: str = "/v1/chat/completions") -> tuple[int, list[bytes], bool]:
+    """POST to one of the app's endpoints; (status, body parts, finished normally)."""
     raw = json.dumps(body).encode()
     gone = asyncio.Event()
     status, parts, done = 0, [], [False]
@@ -112,7 +112,7 @@ async def asgi_call(app, body: dict[str, Any], disconnect_after: int | None = No
             if disconnect_after is not None and len(parts) >= disconnect_after:
                 gone.set()
 
-    scope = {"type": "http", "method": "POST", "path": "/v1/chat/completions",
+    scope = {"type": "http", "method": "POST", "path": path,
              "headers": [(b"content-type", b"application/json")], "query_string": b""}
     await app(scope, receive, send)
     return status, parts, done[0]
@@ -127,7 +127,25 @@ async def server_stream(engine: LLMEngine, messages, options) -> None:
                                                 "stream": True, **options})
 
 
-DRIVERS = [async_complete, async_stream, sync_complete, sync_stream, server_complete, server_stream]
+def _responses_body(messages, options) -> dict[str, Any]:
+    """The same call on the Responses API: messages as input items, tools in its flat shape."""
+    body: dict[str, Any] = {"model": "sim-fast", "input": messages}
+    if "tools" in options:
+        body["tools"] = [{"type": "function", **tool["function"]} for tool in options["tools"]]
+    return body
+
+
+async def responses_complete(engine: LLMEngine, messages, options) -> None:
+    await asgi_call(create_app(engine=engine), _responses_body(messages, options), path="/v1/responses")
+
+
+async def responses_stream(engine: LLMEngine, messages, options) -> None:
+    await asgi_call(create_app(engine=engine), {**_responses_body(messages, options), "stream": True},
+                    path="/v1/responses")
+
+
+DRIVERS = [async_complete, async_stream, sync_complete, sync_stream, server_complete, server_stream,
+           responses_complete, responses_stream]
 
 
 class _nothing:

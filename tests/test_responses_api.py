@@ -105,6 +105,29 @@ async def test_stream_events_follow_the_sdk_state_machine():
             assert set(json.loads(event.arguments)) == {"city"}
 
 
+async def test_streamed_tool_round_trip():
+    """An agent loop on the Responses API, streamed both ways: the calls arrive as stream events,
+    their results go back as function_call_output items, the answer streams out using them."""
+    async with sim_client() as (sdk, _):
+        async with sdk.responses.stream(model="sim-fast", input=QUESTION, tools=TOOLS) as stream:
+            first = await stream.get_final_response()
+        calls = [item for item in first.output if item.type == "function_call"]
+        assert {c.name for c in calls} == {"get_weather", "get_time"}
+        replay = [{"role": "user", "content": QUESTION},
+                  *[c.model_dump(exclude_none=True, exclude={"parsed_arguments"}) for c in calls],
+                  *[{"type": "function_call_output", "call_id": c.call_id,
+                     "output": run_tool(c.name, c.arguments)} for c in calls]]
+        deltas = []
+        async with sdk.responses.stream(model="sim-fast", input=replay, tools=TOOLS) as stream:
+            async for event in stream:
+                if event.type == "response.output_text.delta":
+                    deltas.append(event.delta)
+            answer = await stream.get_final_response()
+        assert [item.type for item in answer.output] == ["message"]
+        assert "".join(deltas) == answer.output_text and len(deltas) > 3
+        assert "sunny, 21 C" in answer.output_text and "14:05" in answer.output_text
+
+
 async def test_streamed_text_and_create_stream_true():
     async with sim_client() as (sdk, _):
         deltas = []

@@ -1,8 +1,8 @@
 """The static course website (``python3 run.py site``): built once here, then checked page by page.
 
 One full build (every lesson executed at the test time scale) is shared by the checks; a second
-build renders the same executed lessons again and must give byte-identical files (rendering is
-deterministic; what a lesson measures can differ between two executions, see README).
+build of the unchanged course must execute nothing (its lessons come from the build's cache) and
+give byte-identical files (what a lesson measures can differ between two *executions*, see README).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ DRAWS = re.compile(r"\bplot_\w+\(|\.plot\(|\bplt\.|\bdraw_\w+\(")
 def _build(out: Path, executed: Path) -> tuple[dict, float, str]:
     started = time.perf_counter()
     result = subprocess.run([sys.executable, str(BUILDER), "--out", str(out), "--jobs", "1",
-                             "--reuse-executed", str(executed)],
+                             "--cache", str(executed)],
                             cwd=ROOT, capture_output=True, text=True, timeout=1800)
     seconds = time.perf_counter() - started
     if not (out / "index.html").exists():
@@ -326,6 +326,15 @@ def test_progress_bars_show_their_last_state(site):
         assert re.search(r"(\d+)/\1", counts), f"the counts are shown: {counts!r}"
 
 
+def test_a_lesson_runs_again_when_what_it_depends_on_changes(tmp_path):
+    lesson = LESSONS[0]
+    copy = tmp_path / lesson.name
+    copy.write_bytes(lesson.read_bytes())
+    assert build_site.execution_key(copy) == build_site.execution_key(lesson), "same lesson, same key"
+    copy.write_bytes(lesson.read_bytes().replace(b"asyncio", b"asyncio ", 1))
+    assert build_site.execution_key(copy) != build_site.execution_key(lesson), "an edit is not noticed"
+
+
 def test_the_site_flag_is_set_only_by_the_builder(monkeypatch):
     monkeypatch.delenv(sitebuild.SITE_BUILD_ENV, raising=False)
     assert not sitebuild.building_site()
@@ -334,9 +343,10 @@ def test_the_site_flag_is_set_only_by_the_builder(monkeypatch):
     assert sitebuild.PLAY_NOTE in sitebuild.snapshot_note("The playground")
 
 
-def test_rendering_twice_gives_identical_files(site):
+def test_a_second_build_executes_nothing_and_gives_identical_files(site):
     again = site["base"] / "again"
-    _build(again, site["executed"])  # same executed lessons: rendering alone must not vary
+    figures, _, _ = _build(again, site["executed"])  # nothing changed: every lesson is reused
+    assert figures["executed_now"] == 0, f"{figures['executed_now']} lessons ran again"
     first, second = _files(site["out"]), _files(again)
     assert sorted(first) == sorted(second), "the two builds have different page lists"
     differ = [name for name in first if first[name] != second[name]]

@@ -129,10 +129,11 @@ def execute_cached(paths: list[Path], jobs: int, cache: Path | None) -> tuple[di
     second build of an unchanged course executes nothing and gives the same pages); returns the
     executed notebooks and how many were executed now."""
     executed: dict[str, tuple[str, float]] = {}
-    stale = []
+    keys = {path.name: execution_key(path) for path in paths}  # before running: an edit made
+    stale = []                                                  # meanwhile must not be cached
     for path in paths:
         cached, key = (cache / path.name, cache / (path.name + ".key")) if cache else (None, None)
-        if cached and cached.exists() and key.exists() and key.read_text() == execution_key(path):
+        if cached and cached.exists() and key.exists() and key.read_text() == keys[path.name]:
             executed[path.name] = (cached.read_text(encoding="utf-8"), 0.0)
         else:
             stale.append(path)
@@ -143,7 +144,7 @@ def execute_cached(paths: list[Path], jobs: int, cache: Path | None) -> tuple[di
             cache.mkdir(parents=True, exist_ok=True)
             for path in stale:
                 (cache / path.name).write_text(fresh[path.name][0], encoding="utf-8")
-                (cache / (path.name + ".key")).write_text(execution_key(path))
+                (cache / (path.name + ".key")).write_text(keys[path.name])
     return executed, len(stale)
 
 

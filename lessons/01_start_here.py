@@ -281,8 +281,9 @@ print("back to:", type(connect()).__name__)
 # stream an answer from `config.LARGE_MODEL` to feel how much slower its first token is.
 #
 # From lesson 02 on, each exercise is a file in `exercises/`; the lesson links it (click to open
-# it in the editor), you write your code there, then run `check("ex02_student_report")` in the
-# lesson to test it, and `hint("ex02_student_report")` if you are stuck.
+# it in the editor; the first is [ex02_student_report](../exercises/ex02_student_report.py)), you
+# write your code there, then run `check("ex02_student_report")` in the lesson to test it, and
+# `hint("ex02_student_report")` if you are stuck.
 
 # %% [markdown]
 # ## Quiz

@@ -57,8 +57,20 @@ def test_lesson_01_runs_all_cells_without_errors_and_its_widgets_render(lab: Lab
     buttons = lab.driver.find_elements(By.XPATH, "//button[normalize-space()='Check']")
     assert buttons, "the quiz shows no Check button"
     buttons[0].click()
-    wait_for(lambda: "Pick one of the options" in lab.driver.find_element(
-        By.CSS_SELECTOR, ".jp-NotebookPanel:not(.lm-mod-hidden)").text, "the quiz to answer the click")
+
+    def shown() -> str:
+        return lab.driver.find_element(By.CSS_SELECTOR, ".jp-NotebookPanel:not(.lm-mod-hidden)").text
+
+    wait_for(lambda: "Pick one of the options" in shown(), "the quiz to answer the click")
+    # The short-answer question: its Check (the last one) asks for words, its other button
+    # reveals the model answer.
+    from course_utils.quizzes import ShortAnswer, quiz
+
+    short = next(q for q in quiz("01").questions if isinstance(q, ShortAnswer))
+    lab.driver.find_elements(By.XPATH, "//button[normalize-space()='Check']")[-1].click()
+    wait_for(lambda: "Write a sentence or two first" in shown(), "the short answer's Check to react")
+    lab.driver.find_element(By.XPATH, "//button[normalize-space()='Show a model answer']").click()
+    wait_for(lambda: short.model_answer[:40] in " ".join(shown().split()), "the model answer to show")
 
 
 def test_playground_redraws_on_every_press(lab: Lab) -> None:

@@ -179,7 +179,7 @@ class _RealBase:
         request: dict[str, Any] = {"model": model or self._model, "messages": messages}
         if max_tokens is not None:
             request["max_tokens"] = max_tokens
-        # tools, tool_choice, parallel_tool_calls, response_format, stop: passed on as given
+        # tools, tool_choice, parallel_tool_calls, response_format, stop, seed: passed on as given
         # (the same OpenAI shapes the simulator reads), so agent code works against both.
         request.update({k: v for k, v in agent_options.items() if v is not None})
         return request, prompt_token_count(messages)

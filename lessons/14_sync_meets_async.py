@@ -276,7 +276,7 @@ blocked_beats = await chat(read_blocking)
 user = typing_user(LINES, seconds_per_line=0.4)
 free_beats = await chat(read_in_thread)
 print(f"heartbeats while the user typed for 1.6 s: input() on the loop {blocked_beats}, in a thread {free_beats}")
-assert blocked_beats <= 2 and free_beats > 15, "input() on the loop starves every other task"
+assert blocked_beats <= 2 and free_beats >= 8, "input() on the loop starves every other task"
 
 # %% [markdown]
 # ## CPU-bound work: processes, not threads

@@ -70,11 +70,14 @@ def test_jitter_stays_within_the_preset_band():
 
 
 async def test_measured_latency_is_in_course_seconds(monkeypatch):
+    # At scale 0.5 the real wait is half the course figure; the reported figure must not be.
+    # (At the test scale, 0.05, the margin was 2.5 ms of real time, and a loaded CI machine
+    # once added 21 ms.)
+    monkeypatch.setenv("COURSE_TIME_SCALE", "0.5")
     llm = SimulatedLLM(seed=2)
     plan = SimulatedLLM(seed=2).engine.plan(PROMPT)
     answer = await llm.complete(PROMPT)
-    # At scale 0.05 the real wait is 20x shorter; the reported figure must not be.
-    assert answer.latency == pytest.approx(plan.duration, rel=0.3, abs=0.05)
+    assert answer.latency == pytest.approx(plan.duration, rel=0.25)
 
 
 async def test_gathered_calls_overlap():

@@ -427,8 +427,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.fresh:
         shutil.rmtree(cache, ignore_errors=True)
     figures = build(args.out.resolve(), args.jobs, cache)
-    print(f"[site] executed {figures['executed_now']} of {figures['lessons']} lessons now "
-          f"(the others were unchanged: reused from {cache})")
+    reused = figures["lessons"] - figures["executed_now"]
+    print(f"[site] executed {figures['executed_now']} of {figures['lessons']} lessons now"
+          + (f"; {reused} unchanged, reused from {cache}" if reused else ""))
     print(f"[site] {figures['lessons']} lessons, {figures['exercises']} exercises, "
           f"{figures['size_bytes'] / 1e6:.1f} MB in {figures['build_seconds']:.0f} s")
     print(f"[site] open {args.out / 'index.html'} in a browser (works offline, no server)")

@@ -128,6 +128,19 @@ def _source(cell: dict) -> str:
     return "".join(cell["source"])
 
 
+def _code_trees(path: Path) -> list:
+    """The AST of each code cell, read as IPython runs it: magics and ``!shell`` lines become
+    calls, so a ``%%writefile`` body (a test file, where pytest explains) becomes a string."""
+    import ast
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    ipython = TransformerManager()
+    return [compile(ipython.transform_cell(_source(cell)), path.name, "exec",
+                    ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+            for cell in _cells(path) if cell["cell_type"] == "code"]
+
+
 
 @pytest.mark.parametrize("path", _per_lesson(NOT_YET_FAILING_CELLS_SAY_SO))
 def test_cells_that_fail_on_purpose_say_so_on_their_first_line(path: Path) -> None:
@@ -181,14 +194,7 @@ def test_every_check_in_a_lesson_says_what_it_checks(path: Path) -> None:
     """A lesson's assert is a claim the learner reads: when it fails, its message says which."""
     import ast
 
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    ipython = TransformerManager()  # magics and !shell lines as IPython runs them: a %%writefile
-    for cell in _cells(path):       # body (a test file, where pytest explains) becomes a string
-        if cell["cell_type"] != "code":
-            continue
-        tree = compile(ipython.transform_cell(_source(cell)), path.name, "exec",
-                       ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    for tree in _code_trees(path):
         for node in ast.walk(tree):
             if isinstance(node, ast.Assert):
                 assert node.msg is not None, f"{path.name}: `{ast.unparse(node)[:70]}` has no message"
@@ -200,10 +206,7 @@ def test_a_check_skipped_on_a_real_endpoint_says_so(path: Path) -> None:
     cell must print that they were skipped (an ``else:``), never pass over them in silence."""
     import ast
 
-    for cell in _cells(path):
-        if cell["cell_type"] != "code" or "simulated()" not in _source(cell):
-            continue
-        tree = compile(_source(cell), path.name, "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    for tree in _code_trees(path):
         for node in ast.walk(tree):
             if (isinstance(node, ast.If) and isinstance(node.test, ast.Call)
                     and getattr(node.test.func, "id", None) == "simulated"):

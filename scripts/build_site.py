@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
+import hashlib
 import json
 import os
 import re
@@ -111,16 +113,22 @@ def execute(path: Path) -> tuple[str, str, float]:
     return path.name, nbformat.writes(nb), time.perf_counter() - started
 
 
-def execution_key(path: Path) -> str:
-    """What a lesson's outputs depend on: the notebook, the course package (course_utils, its
-    quizzes and data), the pinned requirements and the time scale. Same key, same lesson run."""
-    import hashlib
-
-    digest = hashlib.sha256(f"{SITE_TIME_SCALE}\n{path.name}\n".encode())
-    digest.update(path.read_bytes())
+@functools.lru_cache(maxsize=1)
+def _shared_inputs_digest() -> str:
+    """What every lesson's outputs depend on: the course package (course_utils, its quizzes and
+    data), the pinned requirements and the time scale. Read once per build, not per lesson."""
+    digest = hashlib.sha256(f"{SITE_TIME_SCALE}\n".encode())
     for dep in sorted((ROOT / "course_utils").rglob("*")) + [ROOT / "constraints.txt"]:
         if dep.is_file() and "__pycache__" not in dep.parts:
             digest.update(str(dep.relative_to(ROOT)).encode() + b"\0" + dep.read_bytes())
+    return digest.hexdigest()
+
+
+def execution_key(path: Path) -> str:
+    """What a lesson's outputs depend on: the notebook and the shared inputs above. Same key,
+    same lesson run."""
+    digest = hashlib.sha256(f"{_shared_inputs_digest()}\n{path.name}\n".encode())
+    digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -225,23 +233,18 @@ def static_widgets(nb) -> int:
 EXERCISE_LINK = re.compile(r"\]\(\.\./exercises/(ex\d\d_\w+)\.py\)")
 
 
-def link_exercise_pages(nb, exs: list[Exercise]) -> int:
+def link_exercise_pages(nb, exs: list[Exercise]) -> None:
     """Point each lesson link to an exercise *file* at that exercise's page on the site (a link
-    to a ``.py`` file Sphinx does not render would be a dead anchor); return how many."""
+    to a ``.py`` file Sphinx does not render would be a dead anchor)."""
     known = {e.stem for e in exs}
-    count = 0
 
     def page(match: re.Match) -> str:
-        nonlocal count
-        if match.group(1) not in known:
-            return match.group(0)
-        count += 1
-        return f"](../exercises/{match.group(1)}.rst)"
+        stem = match.group(1)
+        return f"](../exercises/{stem}.rst)" if stem in known else match.group(0)
 
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = EXERCISE_LINK.sub(page, cell.source)
-    return count
 
 
 def lesson_exercises_cell(nb, number: str, exs: list[Exercise]):

@@ -57,6 +57,7 @@ from .config import DEFAULT_MODEL, settings
 from .faults import (SCRIPTED_RETRY_AFTER, BadRequestError, FaultPlan, LLMError, RateLimitError,
                      ServerError, StreamInterrupted, failure_kind)
 from .metrics import Metrics
+from .openai_params import INT64
 from .presets import PRESETS, ModelPreset, get_preset
 from .ratelimit import RateLimits
 from .seeding import mix_unit, stable_int
@@ -235,6 +236,15 @@ def check_max_tokens(max_tokens: object) -> None:
                                    or max_tokens < 1):
         raise BadRequestError(f"max_tokens must be a positive integer, got {max_tokens!r}",
                               param="max_tokens")
+
+
+def check_seed(seed: object) -> None:
+    """Refuse a request ``seed`` outside int64, as the real API does (the server refuses it
+    earlier, with OpenAI's exact message, in :func:`course_utils.openai_params.check_seed`)."""
+    low, high = INT64
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not low <= seed <= high):
+        raise BadRequestError(f"Invalid 'seed': expected an integer in int64's range, got {seed!r}.",
+                              param="seed")
 
 
 def record_failure(usage: Metrics, error: BaseException, latency: float, prompt_tokens: int = 0,
@@ -455,8 +465,7 @@ class LLMEngine:
             choice = None
         fmt = read_response_format(response_format)
         stops = read_stop(stop)
-        if seed is not None and (type(seed) is not int or not -2**63 <= seed < 2**63):
-            raise BadRequestError(f"Invalid 'seed': expected an int64, got {seed!r}.", param="seed")
+        check_seed(seed)
         answer_seed = self.seed if seed is None else stable_int("request seed", self.seed, seed)
         prompt_tokens = prompt_token_count(messages)
         prompt_tokens += tool_tokens

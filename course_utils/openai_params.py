@@ -22,7 +22,7 @@ MAX_TOOLS = 128
 MAX_STOP = 4
 MAX_NAME = 64
 _NAME = re.compile(r"^[a-zA-Z0-9_-]+$")
-_INT64 = (-(1 << 63), (1 << 63) - 1)
+INT64 = (-(1 << 63), (1 << 63) - 1)
 TOOL_CHOICE_MODES = ("none", "auto", "required")
 FORMAT_TYPES = ("text", "json_object", "json_schema")
 
@@ -127,7 +127,7 @@ def check_seed(value: Any) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise invalid_type("seed", "an integer", value)
-    low, high = _INT64
+    low, high = INT64
     if value < low:
         raise APIError(400, f"Invalid 'seed': integer below minimum value. Expected a value >= "
                             f"{low}, but got {value} instead.", param="seed",
